@@ -1,0 +1,25 @@
+"""Tools for realtime sessions: definitions, JSON Schema from type hints, validation, results.
+
+- :class:`Tool` — a definition (name, description, JSON Schema parameters) plus an optional
+  sync or async function; :meth:`Tool.from_callable` builds one from type hints and docstrings.
+- :class:`ToolContext` — the optional per-call context a tool function may declare.
+- :class:`ToolRegistry` — tools by unique name.
+- :func:`encode_result` / :func:`encode_error` — the ``function_call_output.output`` strings.
+"""
+
+from ._context import ToolContext
+from ._encode import encode_error, encode_result
+from ._errors import ToolArgumentsError, ToolResultError
+from ._registry import ToolRegistry
+from ._tool import Tool, as_tool
+
+__all__ = [
+    "Tool",
+    "ToolArgumentsError",
+    "ToolContext",
+    "ToolRegistry",
+    "ToolResultError",
+    "as_tool",
+    "encode_error",
+    "encode_result",
+]

@@ -1,0 +1,268 @@
+"""The :class:`Tool` value: a function-calling tool definition plus (optionally) its function."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import orjson
+import trio
+
+from ._context import ToolContext
+from ._errors import ToolArgumentsError
+from ._introspect import find_context_param, inspect_callable, is_async_callable
+from ._validate import json_type, validate
+
+__all__ = ["Tool", "as_tool"]
+
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+
+
+def _empty_parameters() -> dict[str, Any]:
+    return {"type": "object", "properties": {}}
+
+
+def _check_name(_: Any, __: Any, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"a tool name must be a str, got {type(name).__name__}")
+    if _NAME.fullmatch(name) is None:
+        raise ValueError(
+            f"invalid tool name {name!r}: use 1-64 characters from a-z, A-Z, 0-9, '_' and '-'"
+        )
+
+
+def _copy_parameters(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"tool parameters must be a JSON Schema mapping, got {type(value).__name__}"
+        )
+    return copy.deepcopy(dict(value))
+
+
+def _check_parameters(tool: Any, _: Any, value: dict[str, Any]) -> None:
+    if value.get("type") != "object":
+        raise ValueError(
+            f'parameters of tool {tool.name!r} must be a JSON Schema with "type": "object"'
+        )
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        raise ValueError(
+            f"parameters of tool {tool.name!r} are not JSON-serializable: {exc}"
+        ) from None
+
+
+def _check_fn(_: Any, __: Any, fn: Any) -> None:
+    if fn is not None and not callable(fn):
+        raise TypeError(f"a tool's fn must be callable or None, got {type(fn).__name__}")
+
+
+def _check_timeout(_: Any, __: Any, timeout: Any) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"a tool timeout must be a number of seconds or None, got {timeout!r}")
+    if math.isnan(timeout) or timeout <= 0:
+        raise ValueError(f"a tool timeout must be > 0 seconds, got {timeout!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Tool:
+    """A function-calling tool.
+
+    Build one from a function with :meth:`from_callable` (what passing a plain callable to
+    ``Config(tools=[...])`` does), or explicitly::
+
+        Tool(name="lookup", description="Find a record.", parameters={...schema...}, fn=lookup)
+
+    A tool without ``fn`` is *application-answered*: the session dispatches its calls to the
+    application, which replies with ``session.send_tool_result``.
+
+    Attributes:
+        name: Matches ``^[a-zA-Z0-9_-]{1,64}$`` (``ValueError`` otherwise).
+        description: What the tool does, for the model.
+        parameters: A JSON Schema object (``"type": "object"``); deep-copied on construction.
+        fn: The function called with the arguments as keyword arguments; sync or async.
+        timeout: Seconds a call may take, overriding the session default (``None``: default).
+        context_param: The name of ``fn``'s :class:`ToolContext` parameter. Found from the
+            annotations by default; pass ``None`` to pass no context.
+        is_async: Whether ``fn`` is a coroutine function (derived).
+
+    Arguments reach an explicitly built tool's ``fn`` as parsed JSON; tools made by
+    :meth:`from_callable` also carry converters (the private ``converters=`` argument) that turn
+    them into the annotated types.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    description: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    parameters: Mapping[str, Any] = attrs.field(
+        factory=_empty_parameters,
+        converter=_copy_parameters,
+        validator=_check_parameters,
+        hash=False,
+    )
+    fn: Callable[..., Any] | None = attrs.field(default=None, validator=_check_fn)
+    timeout: float | None = attrs.field(default=None, validator=_check_timeout)
+    context_param: str | None = attrs.field(
+        default=attrs.Factory(lambda self: find_context_param(self.fn), takes_self=True)
+    )
+    is_async: bool = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: is_async_callable(self.fn), takes_self=True),
+    )
+    _converters: Mapping[str, Callable[[Any], Any]] = attrs.field(
+        factory=dict, alias="converters", repr=False, eq=False, hash=False
+    )
+
+    @classmethod
+    def from_callable(
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+    ) -> Tool:
+        """Build a tool from a sync or async function (also a bound method or a partial).
+
+        - name: ``fn.__name__``; description: the docstring's first paragraph.
+        - parameters: a JSON Schema object generated from the type hints (string annotations
+          are resolved): ``str``, ``int``, ``float``, ``bool``, ``None``, ``Any``, ``list``/
+          ``tuple``/``dict[str, ...]`` of supported types, ``Literal``, ``Enum``, unions/
+          ``Optional``, attrs classes and ``TypedDict`` (nested objects), ``Annotated[T, "doc"]``.
+          ``required`` lists the parameters without defaults; unknown arguments are rejected
+          (``"additionalProperties": false``).
+        - per-parameter descriptions: ``Annotated`` text, else the Google/NumPy/Sphinx docstring.
+        - a parameter annotated ``ToolContext`` receives the call context and is not in the
+          schema.
+        - at call time, arguments are converted to the annotated types (Enum members by value,
+          attrs instances, tuples, ``int``/``float``).
+
+        Raises ``TypeError`` naming the function and the parameter for ``*args``/``**kwargs``,
+        positional-only or un-annotated parameters (annotate ``Any`` for "any value") and
+        unsupported hints; ``ValueError`` when the name is invalid.
+        """
+        spec = inspect_callable(fn)
+        tool_name = name if name is not None else spec.name
+        if tool_name is None:
+            raise TypeError(f"cannot make a tool from {fn!r}: it has no __name__; pass name=")
+        if name is None and _NAME.fullmatch(tool_name) is None:
+            raise ValueError(
+                f"invalid tool name {tool_name!r} (from the function): use 1-64 characters from "
+                "a-z, A-Z, 0-9, '_' and '-', or pass name="
+            )
+        return cls(
+            name=tool_name,
+            description=spec.description if description is None else description,
+            parameters=spec.parameters,
+            fn=fn,
+            timeout=timeout,
+            context_param=spec.context_param,
+            converters=spec.converters,
+        )
+
+    @property
+    def answered_by_app(self) -> bool:
+        """True when the tool has no function: the application answers its calls."""
+        return self.fn is None
+
+    def definition(self) -> dict[str, Any]:
+        """The OpenAI Realtime (GA) flat function definition (a fresh copy)."""
+        return {
+            "type": "function",
+            "name": self.name,
+            "description": self.description,
+            "parameters": copy.deepcopy(dict(self.parameters)),
+        }
+
+    def parse_arguments(self, raw: str) -> dict[str, Any]:
+        """Parse and validate the JSON arguments text the model sent (``""`` means ``{}``).
+
+        Raises :class:`ToolArgumentsError` with a message the model can act on, e.g.
+        ``invalid arguments for get_weather: 'city' is required``.
+        """
+        if not raw.strip():
+            value: Any = {}
+        else:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise ToolArgumentsError(
+                    f"invalid arguments for {self.name}: not valid JSON ({exc})"
+                ) from None
+        if not isinstance(value, dict):
+            raise ToolArgumentsError(
+                f"invalid arguments for {self.name}: expected a JSON object, got {json_type(value)}"
+            )
+        errors = validate(value, self.parameters)
+        if errors:
+            raise ToolArgumentsError(f"invalid arguments for {self.name}: " + "; ".join(errors))
+        return value
+
+    def convert_arguments(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """*args* (validated JSON values) converted to the parameter types (Enum, attrs, ...).
+
+        Raises :class:`ToolArgumentsError` when a value cannot be converted (e.g. an attrs
+        validator rejects it).
+        """
+        out: dict[str, Any] = {}
+        for key, value in args.items():
+            convert = self._converters.get(key)
+            if convert is None:
+                out[key] = value
+                continue
+            try:
+                out[key] = convert(value)
+            except Exception as exc:
+                raise ToolArgumentsError(
+                    f"invalid arguments for {self.name}: '{key}': {exc}"
+                ) from exc
+        return out
+
+    async def call(self, args: Mapping[str, Any], context: ToolContext) -> Any:
+        """Call ``fn`` with *args* as keyword arguments (plus the context when declared).
+
+        *args* should come from :meth:`parse_arguments`; they are converted with
+        :meth:`convert_arguments` first (which may raise :class:`ToolArgumentsError`). Exceptions
+        of the function propagate unchanged; nothing is caught here.
+
+        Cancellation: an async function is cancelled like any trio code (at its next checkpoint)
+        and ``trio.Cancelled`` propagates. A sync function runs in a worker thread via
+        ``trio.to_thread.run_sync(..., abandon_on_cancel=True)``: on cancellation this method
+        raises ``trio.Cancelled`` at once, the thread is abandoned (it keeps running until the
+        function returns) and its result or exception is discarded. A sync tool that wants to stop
+        early can poll ``context.interrupted.is_set()``. A "sync" function that returns a
+        coroutine (an async function hidden behind a plain wrapper) makes trio raise ``TypeError``.
+
+        Raises ``RuntimeError`` for an application-answered tool (no ``fn``).
+        """
+        fn = self.fn
+        if fn is None:
+            raise RuntimeError(f"tool {self.name!r} is answered by the application; it has no fn")
+        kwargs = self.convert_arguments(args)
+        if self.context_param is not None:
+            kwargs[self.context_param] = context
+        if self.is_async:
+            return await fn(**kwargs)
+        return await trio.to_thread.run_sync(
+            functools.partial(fn, **kwargs), abandon_on_cancel=True
+        )
+
+
+def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
+    """*obj* if it is a :class:`Tool`, else :meth:`Tool.from_callable(obj) <Tool.from_callable>`.
+
+    Raises ``TypeError`` for anything that is neither.
+    """
+    if isinstance(obj, Tool):
+        return obj
+    if callable(obj):
+        return Tool.from_callable(obj)
+    raise TypeError(
+        f"expected a Tool or a function to use as a tool, got {type(obj).__name__}: {obj!r}"
+    )
