@@ -1,0 +1,172 @@
+"""The encoding half of the OpenAI Realtime codec: commands -> GA client events (JSON text).
+
+Every event built here validates against the official SDK's client-event types (the test suite
+checks it): ``session.type`` on every ``session.update``, nested audio settings, flat function
+tools, no ``temperature``. Each event except ``input_audio_buffer.append`` carries a fresh
+``event_id`` (``cli_1``, ``cli_2``, ...) so a server ``error`` can name the command it refers to.
+"""
+
+from __future__ import annotations
+
+import binascii
+import logging
+from typing import Any
+
+import attrs
+import orjson
+
+from ..config import Config, ResponseOptions
+from . import _openai_session
+
+__all__ = ["OpenAIEncoder", "ProtocolStatistics"]
+
+log = logging.getLogger("trio_realtime.protocol")
+
+_MAX_PENDING_CREATES = 8
+
+
+@attrs.define
+class ProtocolStatistics:
+    """Counters of one connection's codec (a snapshot; mutating it changes nothing).
+
+    ``bytes_received``/``bytes_sent`` count the frames' lengths (characters for text frames).
+    ``unknown_event_types`` maps each ignored event type to how often it came;
+    ``unknown_fields`` maps ``"<type>.<field>"`` to how often that undeclared field came.
+    """
+
+    frames_received: int = 0
+    bytes_received: int = 0
+    frames_sent: int = 0
+    bytes_sent: int = 0
+    malformed_frames: int = 0
+    unknown_event_types: dict[str, int] = attrs.field(factory=dict)
+    unknown_fields: dict[str, int] = attrs.field(factory=dict)
+
+
+class OpenAIEncoder:
+    """Builds the client events of one connection (the base of ``OpenAIProtocol``)."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._next_event = 0
+        self._warned_temperature = False
+        self._pending_creates: list[str] = []
+        self._stats = ProtocolStatistics()
+
+    @property
+    def config(self) -> Config:
+        """The configuration the codec was created with (or last updated to)."""
+        return self._config
+
+    def statistics(self) -> ProtocolStatistics:
+        """A snapshot of the codec's counters."""
+        return attrs.evolve(
+            self._stats,
+            unknown_event_types=dict(self._stats.unknown_event_types),
+            unknown_fields=dict(self._stats.unknown_fields),
+        )
+
+    def _event_id(self) -> str:
+        self._next_event += 1
+        return f"cli_{self._next_event}"
+
+    def _dump(self, event: dict[str, Any]) -> str:
+        text = orjson.dumps(event).decode()
+        self._stats.frames_sent += 1
+        self._stats.bytes_sent += len(text)
+        return text
+
+    def _command(self, event_type: str, **fields: Any) -> str:
+        return self._dump({"type": event_type, "event_id": self._event_id(), **fields})
+
+    def session_update(self, config: Config, *, previous: Config | None = None) -> str:
+        """``session.update`` for ``config``: in full, or only what changed since ``previous``.
+
+        ``temperature`` does not exist in the GA API: it is dropped, with one warning per
+        connection. The codec adopts ``config`` (its audio formats apply from now on).
+        """
+        if config.temperature is not None and not self._warned_temperature:
+            self._warned_temperature = True
+            log.warning(
+                "OpenAI Realtime (GA) has no temperature setting; ignoring temperature=%s",
+                config.temperature,
+            )
+        if previous is None:
+            session = _openai_session.session_payload(config)
+        else:
+            session = _openai_session.session_diff(previous, config)
+        self._config = config
+        return self._command("session.update", session=session)
+
+    def append_audio(self, pcm: bytes) -> str:
+        """``input_audio_buffer.append`` of PCM16 at the input rate (G.711 when configured)."""
+        fmt = self._config.input_audio_format
+        if fmt != "pcm16":
+            pcm = _encode_g711(fmt, pcm)
+        text = (
+            '{"type":"input_audio_buffer.append","audio":"'
+            + binascii.b2a_base64(pcm, newline=False).decode("ascii")
+            + '"}'
+        )
+        self._stats.frames_sent += 1
+        self._stats.bytes_sent += len(text)
+        return text
+
+    def commit_audio(self) -> str:
+        """``input_audio_buffer.commit``."""
+        return self._command("input_audio_buffer.commit")
+
+    def clear_audio(self) -> str:
+        """``input_audio_buffer.clear``."""
+        return self._command("input_audio_buffer.clear")
+
+    def user_text(self, text: str) -> str:
+        """``conversation.item.create`` with a user text message."""
+        content = [{"type": "input_text", "text": text}]
+        item = {"type": "message", "role": "user", "content": content}
+        return self._command("conversation.item.create", item=item)
+
+    def tool_output(self, call_id: str, output: str) -> str:
+        """``conversation.item.create`` with a ``function_call_output`` item."""
+        item = {"type": "function_call_output", "call_id": call_id, "output": output}
+        return self._command("conversation.item.create", item=item)
+
+    def truncate(self, item_id: str, audio_end_ms: int) -> str:
+        """``conversation.item.truncate`` of content 0 at ``audio_end_ms``."""
+        return self._command(
+            "conversation.item.truncate",
+            item_id=item_id,
+            content_index=0,
+            audio_end_ms=int(audio_end_ms),
+        )
+
+    def delete_item(self, item_id: str) -> str:
+        """``conversation.item.delete``."""
+        return self._command("conversation.item.delete", item_id=item_id)
+
+    def create_response(self, options: ResponseOptions | None = None) -> str:
+        """``response.create``, with per-response overrides when given.
+
+        Its ``event_id`` is remembered (the last few), so a server ``error`` naming it decodes to
+        a ``ResponseRejected`` signal.
+        """
+        event: dict[str, Any] = {"type": "response.create", "event_id": self._event_id()}
+        self._pending_creates.append(event["event_id"])
+        del self._pending_creates[:-_MAX_PENDING_CREATES]
+        if options is not None:
+            payload = _openai_session.response_payload(options)
+            if payload:
+                event["response"] = payload
+        return self._dump(event)
+
+    def cancel_response(self, response_id: str | None = None) -> str:
+        """``response.cancel`` (of ``response_id``, or of whatever response is active)."""
+        if response_id is None:
+            return self._command("response.cancel")
+        return self._command("response.cancel", response_id=response_id)
+
+
+def _encode_g711(fmt: str, pcm: bytes) -> bytes:
+    from ..audio import g711
+
+    return g711.pcm16_to_ulaw(pcm) if fmt == "g711_ulaw" else g711.pcm16_to_alaw(pcm)
