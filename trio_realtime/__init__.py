@@ -1,0 +1,121 @@
+"""trio-realtime: realtime voice sessions with LLMs, on trio's structured concurrency.
+
+::
+
+    import trio, trio_realtime as rt
+
+    broker = rt.Broker("gpt-realtime", gateway=rt.OpenAIGateway(), config=rt.Config())
+
+    async def main():
+        async with broker.connect() as session:
+            await session.send_text("Hello!")
+            async for event in session.events():
+                ...
+"""
+
+from ._broker import Broker, connect_session, open_session
+from ._errors import (
+    ProtocolError,
+    ProviderError,
+    RealtimeConnectionError,
+    RealtimeError,
+    SessionClosedError,
+)
+from ._fanout import EventStream, SubscriberOverflowError, Subscription
+from ._session import RealtimeSession, SessionStatistics
+from .audio.playback import PlaybackTracker
+from .config import (
+    Config,
+    InterruptPolicy,
+    ResponseOptions,
+    SemanticVad,
+    ServerVad,
+    Transcription,
+)
+from .events import (
+    AssistantAudioDelta,
+    AssistantText,
+    AssistantTextDelta,
+    AssistantTranscript,
+    AssistantTranscriptDelta,
+    AssistantTurnCompleted,
+    AssistantTurnStarted,
+    Error,
+    Interrupted,
+    RateLimited,
+    RealtimeEvent,
+    SessionClosed,
+    SessionOpened,
+    SessionUpdated,
+    ToolBatchSubmitted,
+    ToolCallArgsDelta,
+    ToolCallCompleted,
+    ToolCallDispatched,
+    ToolCallFailed,
+    ToolCallStarted,
+    Usage,
+    UserSpeechStarted,
+    UserSpeechStopped,
+    UserTranscript,
+    UserTranscriptDelta,
+    event_from_dict,
+    event_to_dict,
+)
+from .gateways import Gateway, OpenAIGateway
+from .tools import Tool, ToolContext
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AssistantAudioDelta",
+    "AssistantText",
+    "AssistantTextDelta",
+    "AssistantTranscript",
+    "AssistantTranscriptDelta",
+    "AssistantTurnCompleted",
+    "AssistantTurnStarted",
+    "Broker",
+    "Config",
+    "Error",
+    "EventStream",
+    "Gateway",
+    "InterruptPolicy",
+    "Interrupted",
+    "OpenAIGateway",
+    "PlaybackTracker",
+    "ProtocolError",
+    "ProviderError",
+    "RateLimited",
+    "RealtimeConnectionError",
+    "RealtimeError",
+    "RealtimeEvent",
+    "RealtimeSession",
+    "ResponseOptions",
+    "SemanticVad",
+    "ServerVad",
+    "SessionClosed",
+    "SessionClosedError",
+    "SessionOpened",
+    "SessionStatistics",
+    "SessionUpdated",
+    "SubscriberOverflowError",
+    "Subscription",
+    "Tool",
+    "ToolBatchSubmitted",
+    "ToolCallArgsDelta",
+    "ToolCallCompleted",
+    "ToolCallDispatched",
+    "ToolCallFailed",
+    "ToolCallStarted",
+    "ToolContext",
+    "Transcription",
+    "Usage",
+    "UserSpeechStarted",
+    "UserSpeechStopped",
+    "UserTranscript",
+    "UserTranscriptDelta",
+    "connect_session",
+    "event_from_dict",
+    "event_to_dict",
+    "open_session",
+]

@@ -1,0 +1,208 @@
+"""Running a turn's tool calls: one cancel scope and child nursery per batch.
+
+A :class:`BatchRunner` lives inside the session's nursery. The first call of a turn starts that
+turn's batch task, which enters the batch's :class:`trio.CancelScope` and holds a child nursery
+open until the batch is sealed (``response.done``) and its calls have finished. Every call runs in
+its own task: async tools are awaited, sync tools run in ``trio.to_thread.run_sync``, application
+answered tools wait for ``send_tool_result``/``send_tool_error``. A ``CapacityLimiter`` bounds how
+many run at once and a per-tool timeout bounds each. Only ``Exception`` is caught from a tool,
+never ``trio.Cancelled``: cancelling the batch scope (interruption, close) cancels its calls at
+once, and each cancelled call is reported exactly once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import attrs
+import trio
+
+from ._turns import Action, StartCall
+from .tools import ToolContext, ToolResultError, encode_result
+
+__all__ = ["BatchRunner"]
+
+Outcome = Callable[[str, str], Sequence[Action]]
+
+
+@attrs.define(eq=False)
+class _Batch:
+    turn_id: str
+    scope: trio.CancelScope = attrs.Factory(trio.CancelScope)
+    interrupted: trio.Event = attrs.Factory(trio.Event)
+    sealed: trio.Event = attrs.Factory(trio.Event)
+    nursery: trio.Nursery | None = None
+
+
+@attrs.define(eq=False)
+class _AppCall:
+    done: trio.Event = attrs.Factory(trio.Event)
+    result: Any = None
+    error: str | None = None
+
+
+class BatchRunner:
+    """Starts, cancels and reports tool calls for a session.
+
+    ``report`` is awaited with the actions the turn machine returns for each outcome (the session
+    carries them out); it runs shielded for a cancelled call, so the cancellation is reported.
+    """
+
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        *,
+        machine: Any,
+        report: Callable[[Sequence[Action]], Awaitable[None]],
+        default_timeout: float | None,
+        max_concurrent: int,
+        session: Any = None,
+    ) -> None:
+        self._nursery = nursery
+        self._machine = machine
+        self._report = report
+        self._limiter = trio.CapacityLimiter(max_concurrent)
+        self._session = session
+        self.default_timeout = default_timeout
+        self._batches: dict[str, _Batch] = {}
+        self._app_calls: dict[str, _AppCall] = {}
+        self._idle = trio.lowlevel.ParkingLot()
+
+    @property
+    def running(self) -> int:
+        """Calls currently holding the limiter."""
+        return self._limiter.borrowed_tokens
+
+    async def wait_idle(self) -> None:
+        """Wait until no batch is running (e.g. after ``cancel_all``)."""
+        while self._batches:
+            await self._idle.park()
+        await trio.lowlevel.checkpoint()
+
+    def batch_scope(self, turn_id: str) -> trio.CancelScope | None:
+        """The cancel scope of ``turn_id``'s batch, if it has one (for tests and tracing)."""
+        batch = self._batches.get(turn_id)
+        return batch.scope if batch else None
+
+    async def start(self, action: StartCall) -> None:
+        """Run ``action``'s call in its turn's batch (starting the batch if needed)."""
+        batch = self._batches.get(action.turn_id)
+        if batch is None:
+            batch = self._batches[action.turn_id] = _Batch(action.turn_id)
+            await self._nursery.start(self._run_batch, batch)
+        if action.tool.answered_by_app:
+            self._app_calls[action.call_id] = _AppCall()
+        if batch.nursery is None or batch.scope.cancel_called:
+            await self._cancelled(action, "interrupted before the call started")
+            return
+        batch.nursery.start_soon(self._run_call, batch, action)
+
+    def seal(self, turn_id: str) -> None:
+        """No more calls will join ``turn_id``'s batch."""
+        batch = self._batches.get(turn_id)
+        if batch is not None:
+            batch.sealed.set()
+
+    def interrupted(self, turn_id: str) -> None:
+        """Tell ``turn_id``'s tools (through their context) that the turn was interrupted."""
+        batch = self._batches.get(turn_id)
+        if batch is not None:
+            batch.interrupted.set()
+
+    def cancel(self, turn_id: str) -> None:
+        """Cancel ``turn_id``'s batch scope: its running calls end now."""
+        batch = self._batches.get(turn_id)
+        if batch is not None:
+            batch.interrupted.set()
+            batch.scope.cancel()
+
+    def cancel_all(self) -> None:
+        """Cancel every batch (the session is closing)."""
+        for turn_id in list(self._batches):
+            self.cancel(turn_id)
+
+    def answer(self, call_id: str, *, result: Any = None, error: str | None = None) -> None:
+        """Deliver an application's answer to a pending application-answered call."""
+        call = self._app_calls.get(call_id)
+        if call is None or call.done.is_set():
+            raise ValueError(
+                f"no pending application-answered tool call with call_id {call_id!r} "
+                "(unknown, not answered by the application, or already answered)"
+            )
+        call.result, call.error = result, error
+        call.done.set()
+
+    async def _run_batch(
+        self, batch: _Batch, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        try:
+            with batch.scope:
+                async with trio.open_nursery() as nursery:
+                    batch.nursery = nursery
+                    task_status.started()
+                    await batch.sealed.wait()
+        finally:
+            batch.nursery = None
+            self._batches.pop(batch.turn_id, None)
+            if not self._batches:
+                self._idle.unpark_all()
+
+    async def _run_call(self, batch: _Batch, action: StartCall) -> None:
+        tool = action.tool
+        timeout = tool.timeout if tool.timeout is not None else self.default_timeout
+        context = ToolContext(
+            call_id=action.call_id,
+            turn_id=action.turn_id,
+            name=tool.name,
+            interrupted=batch.interrupted,
+            session=self._session,
+        )
+        machine = self._machine
+        try:
+            with trio.fail_after(math.inf if timeout is None else timeout):
+                async with self._limiter:
+                    if tool.answered_by_app:
+                        result: Any = await self._wait_for_app(action.call_id)
+                    else:
+                        result = await tool.call(action.args, context)
+                    output = encode_result(result)
+        except trio.TooSlowError:
+            actions = machine.call_failed(
+                action.turn_id, action.call_id, f"tool {tool.name!r} timed out after {timeout:g} s"
+            )
+        except trio.Cancelled:
+            await self._cancelled(
+                action, "interrupted: the turn was interrupted or the session closed"
+            )
+            raise
+        except _AppError as exc:
+            actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
+        except ToolResultError as exc:
+            actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
+        except Exception as exc:  # a tool's own failure never kills the session
+            message = f"tool {tool.name!r} raised {type(exc).__name__}: {exc}"
+            actions = machine.call_failed(action.turn_id, action.call_id, message)
+        else:
+            actions = machine.call_succeeded(action.turn_id, action.call_id, result, output)
+        finally:
+            self._app_calls.pop(action.call_id, None)
+        await self._report(actions)
+
+    async def _cancelled(self, action: StartCall, message: str) -> None:
+        self._app_calls.pop(action.call_id, None)
+        actions = self._machine.call_cancelled(action.turn_id, action.call_id, message)
+        with trio.CancelScope(shield=True):
+            await self._report(actions)
+
+    async def _wait_for_app(self, call_id: str) -> Any:
+        call = self._app_calls[call_id]
+        await call.done.wait()
+        if call.error is not None:
+            raise _AppError(call.error)
+        return call.result
+
+
+class _AppError(Exception):
+    """The application answered a call with ``send_tool_error``."""

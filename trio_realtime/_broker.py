@@ -1,0 +1,151 @@
+"""Entry points: ``Broker``, ``open_session`` and ``connect_session``.
+
+A :class:`Broker` is long-lived configuration (model, gateway, config); each ``connect()`` opens
+a short-lived session in a nursery of its own. ``connect_session`` is the lower-level form that
+puts the session's tasks into a nursery the caller owns (as trio-websocket's
+``connect_websocket`` does).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from typing import Any
+
+import trio
+
+from ._session import RealtimeSession, new_session
+from .audio.playback import PlaybackTracker
+from .config import Config
+from .gateways import Gateway
+
+__all__ = ["Broker", "connect_session", "open_session"]
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
+
+
+class Broker:
+    """Opens sessions against ``model`` through ``gateway`` with ``config``.
+
+    ``playback`` is a :class:`~trio_realtime.audio.PlaybackTracker` shared with an audio sink
+    (each session gets a fresh one by default). ``primary_events=False`` opens sessions without
+    the primary ``events()`` stream, for applications that only ``subscribe()``.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        gateway: Gateway,
+        config: Config | None = None,
+        playback: PlaybackTracker | None = None,
+        event_buffer: int = 256,
+        primary_events: bool = True,
+    ) -> None:
+        self.model = model
+        self.gateway = gateway
+        self.config = config if config is not None else Config()
+        self._options: dict[str, Any] = {
+            "playback": playback,
+            "event_buffer": event_buffer,
+            "primary_events": primary_events,
+        }
+
+    def __repr__(self) -> str:
+        return f"Broker(model={self.model!r}, gateway={self.gateway!r})"
+
+    @asynccontextmanager
+    async def connect(self, *, config: Config | None = None) -> AsyncIterator[RealtimeSession]:
+        """Open a session; it is closed (``aclose``) when the block is left.
+
+        Returns once the server confirmed the session (``session.created`` and the
+        ``session.updated`` for our configuration), within the gateway's ``connect_timeout``;
+        otherwise raises :class:`RealtimeConnectionError` leaving nothing running. A single
+        failure propagates as itself, never wrapped in an ExceptionGroup.
+        """
+        with _unwrap_single_exception():
+            async with trio.open_nursery() as nursery:
+                session = await connect_session(
+                    nursery,
+                    self.model,
+                    gateway=self.gateway,
+                    config=config if config is not None else self.config,
+                    **self._options,
+                )
+                try:
+                    yield session
+                finally:
+                    await session.aclose()
+
+
+def open_session(
+    model: str, *, gateway: Gateway, config: Config | None = None, **options: Any
+) -> AbstractAsyncContextManager[RealtimeSession]:
+    """``Broker(model, gateway=..., config=...).connect()`` in one call (an async context manager)."""
+    return Broker(model, gateway=gateway, config=config, **options).connect()
+
+
+async def connect_session(
+    nursery: trio.Nursery,
+    model: str,
+    *,
+    gateway: Gateway,
+    config: Config | None = None,
+    playback: PlaybackTracker | None = None,
+    event_buffer: int = 256,
+    primary_events: bool = True,
+) -> RealtimeSession:
+    """Open a session whose tasks run in ``nursery``; the caller must ``aclose()`` it.
+
+    Raises :class:`RealtimeConnectionError` when the connection or the handshake fails or times
+    out (``gateway.connect_timeout`` covers both); nothing is left running then. Cancellation:
+    a cancelled connect leaves nothing running either.
+    """
+    config = config if config is not None else Config()
+    deadline = trio.current_time() + gateway.connect_timeout
+    transport = await gateway.open_transport(nursery, model)
+    session = new_session(
+        transport,
+        gateway.codec(config),
+        config,
+        close_timeout=gateway.close_timeout,
+        playback=playback,
+        event_buffer=event_buffer,
+        primary_events=primary_events,
+    )
+    try:
+        await nursery.start(session._run)
+        await session._wait_ready(deadline)
+    except BaseException:
+        with trio.CancelScope(shield=True):
+            await session.aclose()
+        raise
+    return session
+
+
+@contextmanager
+def _unwrap_single_exception() -> Iterator[None]:
+    """Re-raise a group holding exactly one exception as that exception."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        leaves = list(_leaves(group))
+        if len(leaves) != 1:
+            raise
+        exc = leaves[0]
+        context = exc.__context__
+        try:
+            raise exc
+        finally:
+            exc.__context__ = context
+            del exc, context
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _leaves(exc)
+        else:
+            yield exc

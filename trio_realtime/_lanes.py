@@ -1,0 +1,105 @@
+"""The writer's two bounded lanes: control messages always go before audio.
+
+Commands put encoded messages into a lane; the single writer task takes them out, control first,
+so a ``response.cancel`` never waits behind a second of queued audio appends. Messages within a
+lane keep their order. Once closed, every waiting and later ``put`` raises the close error.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Literal
+
+import trio
+
+__all__ = ["Lane", "WriterLanes"]
+
+Lane = Literal["control", "audio"]
+
+
+class WriterLanes:
+    """Two bounded FIFOs (``control`` and ``audio``) drained by one consumer."""
+
+    def __init__(self, *, control_size: int = 256, audio_size: int = 64) -> None:
+        self._queues: dict[Lane, deque[str]] = {"control": deque(), "audio": deque()}
+        self._sizes: dict[Lane, int] = {"control": control_size, "audio": audio_size}
+        self._not_full: dict[Lane, trio.lowlevel.ParkingLot] = {
+            "control": trio.lowlevel.ParkingLot(),
+            "audio": trio.lowlevel.ParkingLot(),
+        }
+        self._not_empty = trio.lowlevel.ParkingLot()
+        self._error: Callable[[], BaseException] | None = None
+
+    def depth(self, lane: Lane) -> int:
+        """Messages waiting in ``lane``."""
+        return len(self._queues[lane])
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise self._error()
+
+    def put_nowait(self, lane: Lane, message: str) -> None:
+        """Queue ``message`` or raise ``trio.WouldBlock`` when ``lane`` is full."""
+        self._check()
+        queue = self._queues[lane]
+        if len(queue) >= self._sizes[lane]:
+            raise trio.WouldBlock
+        queue.append(message)
+        self._not_empty.unpark()
+
+    async def put(self, lane: Lane, message: str) -> None:
+        """Queue ``message``, waiting while ``lane`` is full.
+
+        Cancellation: if cancelled, the message was not queued. Raises the close error if the
+        lanes are (or become) closed.
+        """
+        await trio.lowlevel.checkpoint_if_cancelled()
+        queue = self._queues[lane]
+        while True:
+            self._check()
+            if len(queue) < self._sizes[lane]:
+                break
+            await self._not_full[lane].park()
+        queue.append(message)
+        self._not_empty.unpark()
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    def get_nowait(self) -> str:
+        """The next message, control first; ``trio.WouldBlock`` when both lanes are empty."""
+        for lane in ("control", "audio"):
+            queue = self._queues[lane]
+            if queue:
+                message = queue.popleft()
+                self._not_full[lane].unpark()
+                return message
+        raise trio.WouldBlock
+
+    async def get(self) -> str:
+        """Wait for the next message, control first. Cancel-safe: nothing is taken if cancelled."""
+        while True:
+            try:
+                message = self.get_nowait()
+            except trio.WouldBlock:
+                await self._not_empty.park()
+            else:
+                await trio.lowlevel.cancel_shielded_checkpoint()
+                return message
+
+    def close(self, error: Callable[[], BaseException]) -> None:
+        """Refuse further puts with ``error()`` and wake every waiting putter. Idempotent.
+
+        Messages already queued stay available to ``get_nowait`` (for a final flush).
+        """
+        if self._error is None:
+            self._error = error
+        for lot in self._not_full.values():
+            lot.unpark_all()
+
+    def clear(self, lane: Lane) -> int:
+        """Drop everything queued in ``lane``; return how many messages were dropped."""
+        queue = self._queues[lane]
+        count = len(queue)
+        queue.clear()
+        self._not_full[lane].unpark_all()
+        return count

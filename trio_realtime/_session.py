@@ -1,0 +1,543 @@
+"""A live realtime session: the reader, the writer, tool batches and the consumers.
+
+The session runs as one task in its owner's nursery (``Broker.connect`` owns one), holding a child
+nursery with:
+
+1. the **reader**: ``transport.receive_message()`` -> codec -> :class:`~._turns.TurnMachine` ->
+   carry out the actions -> publish. The state machine runs before publishing, so barge-in takes
+   effect when the frame is read, not when a consumer gets to it;
+2. the **writer**: drains the control lane before the audio lane; sends never interleave;
+3. **tool batches** (:mod:`._batches`).
+
+Commands queue encoded messages for the writer and return once queued (in order). After the
+server closed the session they raise :class:`SessionClosedError`; after ``aclose()`` they raise
+``trio.ClosedResourceError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import trio
+
+from ._batches import BatchRunner
+from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
+from ._fanout import EventQueue, EventStream, Overflow, QueueStatistics, Subscription
+from ._lanes import WriterLanes
+from ._turns import Action, CancelBatch, Publish, SealBatch, Send, StartCall, TurnMachine
+from .audio.playback import PlaybackTracker
+from .config import Config, ResponseOptions
+from .events import Error, Interrupted, RealtimeEvent, SessionClosed, SessionOpened, SessionUpdated
+from .protocol.openai import OpenAIProtocol
+from .transport import Transport, TransportClosed
+
+__all__ = ["RealtimeSession", "SessionStatistics"]
+
+_MAX_APPEND_BYTES = 8 * 2**20
+
+
+@attrs.frozen(kw_only=True)
+class SessionStatistics:
+    """A snapshot of a session's counters and queue depths."""
+
+    events_published: dict[str, int]
+    frames_received: int
+    frames_sent: int
+    bytes_received: int
+    bytes_sent: int
+    malformed_frames: int
+    unknown_event_types: dict[str, int]
+    unknown_fields: dict[str, int]
+    dropped_audio_deltas: int
+    control_queue: int
+    audio_queue: int
+    primary: QueueStatistics | None
+    subscribers: tuple[QueueStatistics, ...]
+    tools_running: int
+
+
+class RealtimeSession:
+    """One realtime conversation with a model. Obtain it from ``Broker.connect()``."""
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        codec: OpenAIProtocol,
+        config: Config,
+        close_timeout: float = 2.0,
+        playback: PlaybackTracker | None = None,
+        event_buffer: int = 256,
+        primary_events: bool = True,
+        _token: object = None,
+    ) -> None:
+        if _token is not _PRIVATE:
+            raise TypeError("RealtimeSession has no public constructor; use Broker.connect()")
+        self._transport = transport
+        self._codec = codec
+        self._config = config
+        self._close_timeout = close_timeout
+        self.playback = playback if playback is not None else PlaybackTracker()
+        self._machine = TurnMachine(config, codec, self.playback)
+        self._lanes = WriterLanes()
+        self._primary = EventQueue(event_buffer) if primary_events else None
+        self._primary_taken = False
+        self._event_buffer = event_buffer
+        self._subscribers: list[EventQueue] = []
+        self._published: dict[str, int] = {}
+        self._scope = trio.CancelScope()
+        self._batches: BatchRunner | None = None
+        self._ready = trio.Event()
+        self._handshake_error: BaseException | None = None
+        self._seen_created = self._seen_updated = False
+        self._closing = False
+        self._closed = trio.Event()
+        self._close_error: SessionClosedError | None = None
+        self._by_client = False
+        self._fatal: ProviderError | None = None
+        self._sending = False
+        self._drained = trio.Event()
+        self.session_id: str | None = None
+        self._lanes.put_nowait("control", codec.session_update(config))
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closing else "open"
+        return f"<RealtimeSession id={self.session_id!r} {state}>"
+
+    @property
+    def config(self) -> Config:
+        """The configuration in effect (as last set by connect or ``update``)."""
+        return self._config
+
+    @property
+    def closed(self) -> bool:
+        """True once the session closed, for any reason."""
+        return self._closing
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def _run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        with self._scope:
+            async with trio.open_nursery() as nursery:
+                self._batches = BatchRunner(
+                    nursery,
+                    machine=self._machine,
+                    report=self._carry_out,
+                    default_timeout=self._config.tool_timeout,
+                    max_concurrent=self._config.max_concurrent_tools,
+                    session=self,
+                )
+                nursery.start_soon(self._reader)
+                nursery.start_soon(self._writer)
+                task_status.started()
+
+    async def _wait_ready(self, deadline: float) -> None:
+        with trio.move_on_at(deadline):
+            await self._ready.wait()
+        if self._handshake_error is not None:
+            raise self._handshake_error
+        if not self._ready.is_set():
+            raise RealtimeConnectionError(
+                "timed out waiting for session.created and session.updated from the server"
+            )
+
+    def _handshake(self, event: RealtimeEvent) -> None:
+        if isinstance(event, SessionOpened):
+            self.session_id = event.session_id
+            self._seen_created = True
+        elif isinstance(event, SessionUpdated):
+            self._seen_updated = True
+        elif isinstance(event, Error):
+            error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
+            error.__cause__ = ProviderError(event.message, code=event.code)
+            self._handshake_error = error
+            self._ready.set()
+        if self._seen_created and self._seen_updated:
+            self._ready.set()
+
+    async def aclose(self) -> None:
+        """Close the session (idempotent).
+
+        Running tools are cancelled, queued audio is dropped, queued control messages get up to
+        ``close_timeout`` to go out, then a close frame is sent (bounded by the same timeout)
+        and the connection is aborted. Every consumer then sees ``session_closed`` (reason
+        "client") and its iteration ends; every waiting command raises
+        ``trio.ClosedResourceError``. Cancel-safe: the close runs shielded and bounded, so
+        cancelling the caller cannot leave the connection half-closed.
+        """
+        if self._closing:  # closed by the server, or a concurrent aclose() is under way
+            with trio.CancelScope(shield=True):
+                await self._transport.aclose()  # idempotent: releases the socket
+                with trio.move_on_after(2 * self._close_timeout + 1):
+                    await self._closed.wait()
+            return
+        self._closing = self._by_client = True
+        self._lanes.close(lambda: trio.ClosedResourceError("the session was closed"))
+        self._lanes.clear("audio")
+        with trio.CancelScope(shield=True):
+            await self._stop_tools()
+            if self._lanes.depth("control") or self._sending:
+                with trio.move_on_after(self._close_timeout):
+                    await self._drained.wait()
+            await self._transport.aclose(1000, "client closed the session")
+        self._finish(SessionClosed(reason="client", code=1000, message="closed by the client"))
+
+    async def _stop_tools(self) -> None:
+        """Cancel every running tool and let its cancellation be reported (bounded)."""
+        for queue in (self._primary, *self._subscribers):
+            if queue is not None:
+                queue.stop_blocking()
+        if self._batches is not None:
+            self._batches.cancel_all()
+            with trio.move_on_after(self._close_timeout):
+                await self._batches.wait_idle()
+
+    async def _on_transport_closed(self, info: Any) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        reason: Literal["server", "error"] = "server" if info.initiator == "server" else "error"
+        text = info.reason or ("connection lost" if reason == "error" else "closed by the server")
+        error = SessionClosedError(
+            f"the session was closed ({reason}, code={info.code}): {text}",
+            code=info.code,
+            reason=text,
+        )
+        error.__cause__ = self._fatal
+        self._close_error = error
+        if not self._ready.is_set():
+            failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
+            failure.__cause__ = self._fatal
+            self._handshake_error = self._handshake_error or failure
+            self._ready.set()
+        self._lanes.close(self._closed_error)
+        with trio.CancelScope(shield=True):
+            await self._stop_tools()
+        self._finish(SessionClosed(reason=reason, code=info.code, message=text))
+
+    def _closed_error(self) -> BaseException:
+        if self._by_client or self._close_error is None:
+            return trio.ClosedResourceError("the session was closed")
+        error = SessionClosedError(
+            str(self._close_error), code=self._close_error.code, reason=self._close_error.reason
+        )
+        error.__cause__ = self._fatal
+        return error
+
+    def _finish(self, final: SessionClosed) -> None:
+        self._published["session_closed"] = self._published.get("session_closed", 0) + 1
+        for queue in (self._primary, *self._subscribers):
+            if queue is not None:
+                queue.finish(final)
+        self._scope.cancel()
+        self._closed.set()
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise self._closed_error()
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    async def _reader(self) -> None:
+        transport, codec, machine = self._transport, self._codec, self._machine
+        try:
+            while True:
+                frame = await transport.receive_message()
+                now = trio.current_time()
+                for decoded in codec.receive(frame):
+                    if not self._ready.is_set():
+                        self._handshake(decoded)  # type: ignore[arg-type]
+                    for action in machine.apply(decoded, now):
+                        await self._carry_out_one(action)
+        except TransportClosed as exc:
+            await self._on_transport_closed(exc.info)
+
+    async def _writer(self) -> None:
+        lanes, transport = self._lanes, self._transport
+        try:
+            while True:
+                message = await lanes.get()
+                self._sending = True
+                try:
+                    await transport.send_message(message)
+                finally:
+                    self._sending = False
+                if self._closing and not lanes.depth("control"):
+                    self._drained.set()
+        except TransportClosed as exc:
+            await self._on_transport_closed(exc.info)
+
+    async def _carry_out(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            await self._carry_out_one(action)
+
+    async def _carry_out_one(self, action: Action) -> None:
+        if isinstance(action, Publish):
+            await self._publish(action.event)
+        elif isinstance(action, Send):
+            if not self._closing:
+                await self._lanes.put("control", action.message)
+        elif self._closing:
+            return
+        elif isinstance(action, StartCall):
+            assert self._batches is not None
+            await self._batches.start(action)
+        elif isinstance(action, CancelBatch):
+            assert self._batches is not None
+            self._batches.cancel(action.turn_id)
+        elif isinstance(action, SealBatch):
+            assert self._batches is not None
+            self._batches.seal(action.turn_id)
+
+    async def _publish(self, event: RealtimeEvent) -> None:
+        kind = event.kind
+        self._published[kind] = self._published.get(kind, 0) + 1
+        if isinstance(event, Error) and not event.recoverable:
+            self._fatal = ProviderError(event.message, code=event.code)
+        elif isinstance(event, Interrupted) and self._batches is not None:
+            self._batches.interrupted(event.turn_id)
+        if self._primary is not None:
+            await self._primary.put(event)
+        for queue in self._subscribers:
+            if queue.wants(event):
+                await queue.put(event)
+
+    # -- consuming ----------------------------------------------------------------------------
+
+    def events(self) -> EventStream:
+        """The primary, lossless event stream, from the start of the session.
+
+        It is bounded (``event_buffer`` events): while it is full the reader waits, and so does
+        the socket, so read it promptly (or open the session with ``primary_events=False`` and
+        use :meth:`subscribe`). It can be consumed once; iteration ends after
+        ``session_closed``. Cancelling the iteration loses no event.
+        """
+        if self._primary is None:
+            raise RuntimeError("this session was opened with primary_events=False; use subscribe()")
+        if self._primary_taken:
+            raise RuntimeError(
+                "events() can be consumed only once; use session.subscribe() for more consumers"
+            )
+        self._primary_taken = True
+        return EventStream(self._primary)
+
+    def subscribe(
+        self,
+        *,
+        kinds: Iterable[str] | None = None,
+        buffer: int = 256,
+        overflow: Overflow = "block",
+    ) -> Subscription:
+        """An extra consumer of events from now on (use it in a ``with`` block).
+
+        ``kinds`` filters by event kind. ``overflow`` decides what happens when the subscriber
+        falls ``buffer`` events behind: ``block`` pauses the reader (lossless), ``drop_oldest``
+        discards its oldest event, ``close`` ends its stream with ``SubscriberOverflowError``.
+        Drops are counted in :meth:`statistics`.
+        """
+        queue = EventQueue(buffer, overflow, kinds)
+        if self._closing:
+            queue.finish()
+        else:
+            self._subscribers.append(queue)
+        return Subscription(queue, self._subscribers)
+
+    def statistics(self) -> SessionStatistics:
+        """Counters (events per kind, frames, bytes, drops) and queue depths."""
+        codec = self._codec.statistics()
+        return SessionStatistics(
+            events_published=dict(self._published),
+            frames_received=codec.frames_received,
+            frames_sent=codec.frames_sent,
+            bytes_received=codec.bytes_received,
+            bytes_sent=codec.bytes_sent,
+            malformed_frames=codec.malformed_frames,
+            unknown_event_types=codec.unknown_event_types,
+            unknown_fields=codec.unknown_fields,
+            dropped_audio_deltas=self._machine.dropped_audio_deltas,
+            control_queue=self._lanes.depth("control"),
+            audio_queue=self._lanes.depth("audio"),
+            primary=self._primary.statistics() if self._primary is not None else None,
+            subscribers=tuple(q.statistics() for q in self._subscribers),
+            tools_running=self._batches.running if self._batches is not None else 0,
+        )
+
+    # -- commands -----------------------------------------------------------------------------
+
+    async def _control(self, message: str) -> None:
+        await self._lanes.put("control", message)
+
+    async def _act(self, actions: Sequence[Action]) -> None:
+        await trio.lowlevel.checkpoint_if_cancelled()
+        await self._carry_out(actions)
+
+    async def send_text(self, text: str, *, respond: bool = True) -> None:
+        """Add a user text message and (unless ``respond=False``) request a response.
+
+        Returns once queued. Cancellation: if cancelled, either nothing was queued or only the
+        message was (no response requested).
+        """
+        self._check_open()
+        await self._control(self._codec.user_text(text))
+        if respond:
+            await self._carry_out(self._machine.request_response(None))
+
+    def _audio_bytes(
+        self, pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any], sample_rate: int | None
+    ) -> bytes:
+        expected = self._config.input_sample_rate
+        if sample_rate is not None and sample_rate != expected:
+            raise ValueError(
+                f"audio must be PCM16 at {expected} Hz for this session, not {sample_rate} Hz "
+                "(resample with trio_realtime.audio.StreamResampler)"
+            )
+        if isinstance(pcm, np.ndarray):
+            if pcm.dtype != np.int16:
+                raise ValueError(
+                    f"audio arrays must be int16 PCM, not {pcm.dtype} "
+                    "(convert with trio_realtime.audio.float_to_int16)"
+                )
+            if pcm.ndim != 1 and not (pcm.ndim == 2 and 1 in pcm.shape):
+                raise ValueError(f"audio must be mono; got an array of shape {pcm.shape}")
+            return pcm.astype("<i2", copy=False).tobytes()
+        if not isinstance(pcm, (bytes, bytearray, memoryview)):
+            raise TypeError(f"audio must be bytes or an int16 ndarray, not {type(pcm).__name__}")
+        data = bytes(pcm)
+        if len(data) % 2:
+            raise ValueError(f"PCM16 audio needs an even number of bytes, got {len(data)}")
+        return data
+
+    async def send_audio_frame(
+        self,
+        pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any],
+        *,
+        sample_rate: int | None = None,
+    ) -> None:
+        """Append a frame of PCM16 mono audio at the session's input rate.
+
+        ``pcm`` is little-endian bytes or an int16 array; the wrong dtype, an odd byte count or
+        a ``sample_rate`` other than the session's raise ``ValueError`` before anything is sent.
+        Waits while the audio lane is full. Cancellation: the frame was queued whole or not at
+        all.
+        """
+        data = self._audio_bytes(pcm, sample_rate)
+        self._check_open()
+        for start in range(0, len(data), _MAX_APPEND_BYTES):
+            await self._lanes.put(
+                "audio", self._codec.append_audio(data[start : start + _MAX_APPEND_BYTES])
+            )
+        if not data:
+            await trio.lowlevel.checkpoint()
+
+    def send_audio_frame_nowait(
+        self,
+        pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any],
+        *,
+        sample_rate: int | None = None,
+    ) -> None:
+        """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
+        data = self._audio_bytes(pcm, sample_rate)
+        self._check_open()
+        if len(data) > _MAX_APPEND_BYTES:
+            raise ValueError(f"a nowait frame is limited to {_MAX_APPEND_BYTES} bytes")
+        if data:
+            self._lanes.put_nowait("audio", self._codec.append_audio(data))
+
+    def send_text_nowait(self, text: str) -> None:
+        """Like ``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
+        self._check_open()
+        self._lanes.put_nowait("control", self._codec.user_text(text))
+
+    async def commit_audio(self, *, respond: bool | None = None) -> None:
+        """Commit the input audio buffer as a user turn.
+
+        With ``respond=None`` a response is requested when turn detection is off (push-to-talk);
+        ``respond=False`` only commits.
+        """
+        self._check_open()
+        await self._control(self._codec.commit_audio())
+        if respond is None:
+            respond = self._config.turn_detection is None
+        if respond:
+            await self._carry_out(self._machine.request_response(None))
+
+    async def clear_audio(self) -> None:
+        """Discard the server's uncommitted input audio (and audio still queued here)."""
+        self._check_open()
+        self._lanes.clear("audio")
+        await self._control(self._codec.clear_audio())
+
+    async def create_response(self, options: ResponseOptions | None = None) -> None:
+        """Request a response (queued and coalesced while another one is active)."""
+        self._check_open()
+        await self._act(self._machine.request_response(options))
+
+    async def cancel_response(self) -> None:
+        """Cancel the active response, if any (a no-op when idle)."""
+        self._check_open()
+        await self._act(self._machine.cancel_response())
+
+    async def interrupt(self) -> None:
+        """Interrupt the live assistant turn: cancel it, truncate its audio, apply on_interrupt.
+
+        A no-op when nothing is live.
+        """
+        self._check_open()
+        await self._act(self._machine.interrupt("manual", trio.current_time()))
+
+    def report_playback(self, item_id: str, played_ms: float) -> None:
+        """Report how much of ``item_id``'s audio the listener has heard (for truncation)."""
+        self.playback.on_play(item_id, played_ms)
+
+    async def update(self, **changes: Any) -> None:
+        """Change the session configuration (only the changed fields are sent).
+
+        Raises ``ValueError`` (nothing sent) for invalid values, e.g. ``update(speed=3)``.
+        """
+        self._check_open()
+        new = attrs.evolve(self._config, **changes)
+        message = self._codec.session_update(new, previous=self._config)
+        self._config = new
+        self._machine.configure(new)
+        if self._batches is not None:
+            self._batches.default_timeout = new.tool_timeout
+        await self._control(message)
+
+    async def update_instructions(self, text: str) -> None:
+        """Replace the instructions (``update(instructions=text)``)."""
+        await self.update(instructions=text)
+
+    async def send_tool_result(self, call_id: str, result: Any) -> None:
+        """Answer an application-answered tool call (``ValueError`` if none is pending)."""
+        self._check_open()
+        assert self._batches is not None
+        self._batches.answer(call_id, result=result)
+        await trio.lowlevel.checkpoint()
+
+    async def send_tool_error(self, call_id: str, message: str) -> None:
+        """Fail an application-answered tool call with ``message`` (the model sees it)."""
+        self._check_open()
+        assert self._batches is not None
+        self._batches.answer(call_id, error=message)
+        await trio.lowlevel.checkpoint()
+
+
+_PRIVATE = object()
+
+
+def new_session(
+    transport: Transport, codec: OpenAIProtocol, config: Config, **kwargs: Any
+) -> RealtimeSession:
+    """Construct a session (internal: the broker's job)."""
+    return RealtimeSession(
+        transport=transport, codec=codec, config=config, _token=_PRIVATE, **kwargs
+    )
+
+
+def remaining(deadline: float) -> float:
+    """Seconds left until ``deadline`` (never negative)."""
+    return max(0.0, deadline - trio.current_time()) if math.isfinite(deadline) else math.inf

@@ -1,0 +1,37 @@
+"""Message-level transports: a WebSocket (trio-websocket) and an in-memory pair.
+
+::
+
+    Transport (Protocol)          send_message / receive_message / aclose / closed / statistics()
+    ├── WebSocketTransport        connect_websocket_transport(nursery, url, ...)
+    │                             open_websocket_transport(url, ...)  (owns its nursery)
+    └── MemoryTransport           memory_transport_pair(buffer=...) -> (client_end, server_end)
+
+    TransportClosed(Exception)    raised by every operation once closed; ``.info`` is a CloseInfo
+    CloseInfo                     code (int | None), reason, initiator ("client"/"server"/"error")
+    TransportStatistics           messages/bytes sent and received
+
+Connecting raises :class:`trio_realtime.RealtimeConnectionError`; after that, the only exception
+a transport raises for a connection problem is :class:`TransportClosed`.
+"""
+
+from ._base import CloseInfo, Initiator, Transport, TransportClosed, TransportStatistics
+from ._memory import MemoryTransport, memory_transport_pair
+from ._websocket import (
+    WebSocketTransport,
+    connect_websocket_transport,
+    open_websocket_transport,
+)
+
+__all__ = [
+    "CloseInfo",
+    "Initiator",
+    "MemoryTransport",
+    "Transport",
+    "TransportClosed",
+    "TransportStatistics",
+    "WebSocketTransport",
+    "connect_websocket_transport",
+    "memory_transport_pair",
+    "open_websocket_transport",
+]
