@@ -58,8 +58,11 @@ class TransportClosed(Exception):
     """The connection is closed; ``info`` says how. Raised by every operation after the close."""
 
     def __init__(self, info: CloseInfo) -> None:
-        super().__init__(info.describe())
+        super().__init__(info)
         self.info = info
+
+    def __str__(self) -> str:
+        return self.info.describe()
 
     def __repr__(self) -> str:
         return f"TransportClosed({self.info!r})"

@@ -29,7 +29,7 @@ class GuardedStream(trio.abc.Stream):
         try:
             await self._inner.send_all(data)
         except trio.Cancelled:
-            return
+            self.send_interrupted = True
             with trio.CancelScope(shield=True):  # immediate: closes without waiting
                 await trio.aclose_forcefully(self._inner)
             raise
