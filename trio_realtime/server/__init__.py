@@ -1,0 +1,104 @@
+"""A local server speaking the OpenAI Realtime GA protocol, for tests, examples and benchmarks.
+
+Start it in a nursery; it reports its URL::
+
+    async with trio.open_nursery() as nursery:
+        url = await nursery.start(serve_local_realtime)      # ws://127.0.0.1:PORT/v1/realtime
+        ...                                                   # connect with ?model=gpt-realtime
+        nursery.cancel_scope.cancel()
+
+It keeps a real conversation (items, ids, ``previous_item_id``), validates ``session.update`` and
+every client event the way the service does (same error codes and wording), streams text or
+audio (always with a transcript) paced by :class:`Pacing` through ``trio.sleep`` (instant on
+``autojump_clock``), runs an energy VAD on appended audio, and can inject :class:`Faults`.
+
+Brains
+------
+What the assistant says comes from a *brain*: a plain callable, sync or async, that receives a
+:class:`BrainRequest` (``conversation``: the items in wire shape, user audio carrying its
+transcript; ``session``: the effective config; ``response_overrides``) and returns a
+:class:`BrainReply` (``text`` and/or ``tool_calls``, a tuple of :class:`ToolCallSpec`) or a plain
+``str``::
+
+    def brain(request: BrainRequest) -> BrainReply:
+        outputs = request.tool_outputs()              # function_call_output items to answer
+        if outputs:
+            return BrainReply(text=f"It is {outputs[0]['output']} there.")
+        text = request.last_user_text() or ""
+        if "weather" in text:
+            return BrainReply(tool_calls=(ToolCallSpec(name="get_weather",
+                                                       arguments={"city": "Paris"}),))
+        return BrainReply(text=f"You said: {text}")
+
+    url = await nursery.start(functools.partial(serve_local_realtime, brain=brain))
+
+The reply becomes one response: a message item (audio + transcript or text, per the response's
+``output_modalities``), then one ``function_call`` item per tool call, each with streamed argument
+deltas. A brain that raises fails that response (``response.done`` status ``failed``). The default,
+:func:`default_brain`, answers a few questions, calls tools the user asks for (several places ->
+parallel calls), answers from tool outputs, and otherwise echoes ("You said: ...").
+
+User audio reaches the brain as text through the *transcriber* ``(pcm: bytes, rate: int) -> str``
+(sync or async; default :func:`describe_audio` -> "(1.2 s of audio)"); pass e.g.
+``ScriptedTranscriber(["What's the weather in Paris?"])`` to script what the user "says".
+Transcription events are sent only when the session enables input transcription.
+
+Faults
+------
+``serve_local_realtime(faults=Faults(drop_after=5))`` applies the same faults to every
+connection (or only the first ``connections``): drop / close / stall after N events, inject an
+``error``, fail chosen responses (e.g. ``rate_limit_exceeded``), expire the session, delay every
+event. See :mod:`trio_realtime.server.faults`.
+
+The protocol logic is sans-I/O (:class:`RealtimeServerState`: client JSON in, event dicts and
+commands out); the trio part is a thin shell with one task per response so that
+``response.cancel`` and VAD barge-in interrupt it at once. Only the OpenAI path exists so far;
+requests are routed by path, so the Gemini Live path can be added beside it.
+"""
+
+from __future__ import annotations
+
+from ._commands import ArmIdleTimer, Close, StartResponse, StopResponse, Transcribe
+from .brain import (
+    Brain,
+    BrainReply,
+    BrainRequest,
+    ScriptedTranscriber,
+    ToolCallSpec,
+    Transcriber,
+    describe_audio,
+)
+from .default_brain import default_brain
+from .faults import Faults
+from .pacing import Pacing
+from .serve import serve_local_realtime
+from .state import RealtimeServerState
+from .synth import Speech, synthesize
+from .vad import EnergyVad, SpeechStarted, SpeechStopped, VadSettings, threshold_to_rms
+
+__all__ = [
+    "ArmIdleTimer",
+    "Brain",
+    "BrainReply",
+    "BrainRequest",
+    "Close",
+    "EnergyVad",
+    "Faults",
+    "Pacing",
+    "RealtimeServerState",
+    "ScriptedTranscriber",
+    "Speech",
+    "SpeechStarted",
+    "SpeechStopped",
+    "StartResponse",
+    "StopResponse",
+    "ToolCallSpec",
+    "Transcribe",
+    "Transcriber",
+    "VadSettings",
+    "default_brain",
+    "describe_audio",
+    "serve_local_realtime",
+    "synthesize",
+    "threshold_to_rms",
+]

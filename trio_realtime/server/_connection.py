@@ -1,0 +1,233 @@
+"""The trio shell around one :class:`RealtimeServerState`: reader, writer, response tasks.
+
+Everything runs in one per-connection nursery: the reader feeds client frames to the state; the
+writer is the only task that sends (it also applies the transport faults); each response is a task
+in its own cancel scope, so ``response.cancel`` and VAD barge-in stop it at once (the state has
+already emitted its final events); transcriptions and the idle/expiry timers are tasks too. The
+connection ends when the client closes or drops, or a fault or expiry closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+import trio
+from trio_websocket import ConnectionClosed, WebSocketConnection
+
+from ._commands import ArmIdleTimer, Close, Output, StartResponse, StopResponse, Transcribe
+from ._outbox import Outbox
+from .brain import Brain, Transcriber, call_brain, call_transcriber
+from .faults import Faults
+from .state import RealtimeServerState
+
+__all__ = ["serve_connection"]
+
+logger = logging.getLogger("trio_realtime.server")
+
+_BRAIN_FAILED = "The server had an error while processing your request. Sorry about that!"
+
+
+class _Connection:
+    def __init__(
+        self,
+        ws: WebSocketConnection,
+        state: RealtimeServerState,
+        *,
+        brain: Brain,
+        transcriber: Transcriber,
+        faults: Faults | None,
+        nursery: trio.Nursery,
+    ) -> None:
+        self._ws = ws
+        self._state = state
+        self._brain = brain
+        self._transcriber = transcriber
+        self._faults = faults if faults is not None and faults.transport_faults else None
+        self._nursery = nursery
+        self._outbox: Outbox[bytes | Close] = Outbox()
+        self._responses: dict[str, trio.CancelScope] = {}
+        self._transcribing: dict[str, trio.Event] = {}
+        self._idle_scope: trio.CancelScope | None = None
+
+    # -- outputs of the state ------------------------------------------------------------------
+
+    def apply(self, outputs: list[Output]) -> None:
+        """Queue events and carry out commands, in order (never blocks)."""
+        for out in outputs:
+            if isinstance(out, dict):
+                self._outbox.put(orjson.dumps(out))
+            elif isinstance(out, StartResponse):
+                scope = trio.CancelScope()
+                self._responses[out.response_id] = scope
+                self._nursery.start_soon(self._run_response, out.response_id, scope)
+            elif isinstance(out, StopResponse):
+                stopped = self._responses.pop(out.response_id, None)
+                if stopped is not None:
+                    stopped.cancel()
+            elif isinstance(out, Transcribe):
+                done = trio.Event()
+                self._transcribing[out.item_id] = done
+                self._nursery.start_soon(self._transcribe, out, done)
+            elif isinstance(out, ArmIdleTimer):
+                if self._idle_scope is not None:
+                    self._idle_scope.cancel()
+                self._idle_scope = trio.CancelScope()
+                self._nursery.start_soon(self._idle, out, self._idle_scope)
+            else:
+                self._outbox.put(out)
+
+    # -- tasks ---------------------------------------------------------------------------------
+
+    async def reader(self) -> None:
+        while True:
+            try:
+                message = await self._ws.get_message()
+            except ConnectionClosed:
+                break
+            await self._outbox.wait_writable()
+            self.apply(self._state.receive(message))
+        self._nursery.cancel_scope.cancel()
+
+    async def _run_response(self, response_id: str, scope: trio.CancelScope) -> None:
+        try:
+            with scope:
+                await self._respond(response_id)
+        finally:
+            if self._responses.get(response_id) is scope:
+                del self._responses[response_id]
+
+    async def _respond(self, response_id: str) -> None:
+        state = self._state
+        for pending in list(self._transcribing.values()):
+            await pending.wait()  # the brain reads audio turns through their transcripts
+        request = state.brain_request(response_id)
+        if request is None:
+            return
+        try:
+            reply = await call_brain(self._brain, request)
+        except Exception as exc:
+            logger.exception("brain failed for %s", response_id)
+            detail = f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
+            self.apply(state.fail_response(response_id, detail))
+            return
+        self.apply(state.set_reply(response_id, reply))
+        while (delay := state.response_delay(response_id)) is not None:
+            if delay > 0:
+                await trio.sleep(delay)
+            await self._outbox.wait_writable()
+            self.apply(state.advance(response_id))
+
+    async def _transcribe(self, command: Transcribe, done: trio.Event) -> None:
+        failure = None
+        try:
+            text = await call_transcriber(self._transcriber, command.pcm, command.sample_rate)
+            self._state.set_heard(command.item_id, text)
+        except Exception as exc:
+            logger.exception("transcriber failed for %s", command.item_id)
+            failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            done.set()
+            if self._transcribing.get(command.item_id) is done:
+                del self._transcribing[command.item_id]
+        if not command.emit:
+            return
+        await trio.sleep(self._state.pacing.transcription_delay)
+        await self._outbox.wait_writable()
+        if failure is not None:
+            self.apply(self._state.transcription_failed(command.item_id, failure))
+        else:
+            self.apply(self._state.transcription_events(command.item_id))
+
+    async def _idle(self, command: ArmIdleTimer, scope: trio.CancelScope) -> None:
+        with scope:
+            await trio.sleep(command.delay)
+            await self._outbox.wait_writable()
+            self.apply(self._state.idle_timeout(command.generation))
+
+    async def expire(self, after: float) -> None:
+        await trio.sleep(after)
+        await self._outbox.wait_writable()
+        self.apply(self._state.expire())
+
+    async def writer(self) -> None:
+        """Send queued events in order, applying the transport faults; then end the connection.
+
+        Cancellation: cancelled with the connection; nothing is sent after that.
+        """
+        faults, sent, injected, stalled = self._faults, 0, False, False
+        try:
+            while True:
+                if faults is not None:
+                    if faults.error_after == sent and not injected:
+                        injected = True
+                        await self._send(orjson.dumps(self._injected_error(faults)))
+                        sent += 1
+                        continue
+                    if faults.drop_after == sent:
+                        await trio.aclose_forcefully(self._ws._stream)  # no close frame
+                        return
+                    if faults.close_after == sent:
+                        await self._close(faults.close_code, faults.close_reason)
+                        return
+                    stalled = stalled or faults.stall_after == sent
+                item = await self._outbox.get()
+                if isinstance(item, Close):
+                    await self._close(item.code, item.reason)
+                    return
+                if stalled:
+                    continue
+                if faults is not None and faults.event_delay:
+                    await trio.sleep(faults.event_delay)
+                await self._send(item)
+                sent += 1
+        except ConnectionClosed:
+            pass
+        finally:
+            self._nursery.cancel_scope.cancel()
+
+    def _injected_error(self, faults: Faults) -> dict[str, object]:
+        error = {
+            "type": faults.error_type,
+            "code": faults.error_code,
+            "message": faults.error_message,
+            "param": None,
+            "event_id": None,
+        }
+        return self._state.ids.event("error", error=error)
+
+    async def _send(self, data: bytes) -> None:
+        await self._ws.send_message(data.decode())
+
+    async def _close(self, code: int, reason: str) -> None:
+        with trio.move_on_after(2.0):  # a peer that never answers the close handshake
+            await self._ws.aclose(code, reason)
+        await trio.aclose_forcefully(self._ws._stream)
+
+
+async def serve_connection(
+    ws: WebSocketConnection,
+    state: RealtimeServerState,
+    *,
+    brain: Brain,
+    transcriber: Transcriber,
+    faults: Faults | None,
+    reject_beta: bool = False,
+) -> None:
+    """Run one accepted connection until it ends.
+
+    Cancellation: cancelling this cancels every task of the connection (no close frame is sent;
+    the caller owns closing ``ws``).
+    """
+    async with trio.open_nursery() as nursery:
+        conn = _Connection(
+            ws, state, brain=brain, transcriber=transcriber, faults=faults, nursery=nursery
+        )
+        nursery.start_soon(conn.writer)
+        if reject_beta:
+            conn.apply(state.reject_beta())
+            return
+        conn.apply(state.start())
+        if faults is not None and faults.expire_after is not None:
+            nursery.start_soon(conn.expire, faults.expire_after)
+        nursery.start_soon(conn.reader)

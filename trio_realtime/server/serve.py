@@ -1,0 +1,190 @@
+"""``serve_local_realtime``: the trio-websocket server, its handshake checks and path routing."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+import trio
+from trio_websocket import WebSocketRequest, WebSocketServer, serve_websocket
+
+from ._connection import serve_connection
+from .brain import Brain, Transcriber, describe_audio
+from .default_brain import default_brain
+from .faults import Faults
+from .pacing import Pacing
+from .state import RealtimeServerState
+
+__all__ = ["serve_local_realtime"]
+
+logger = logging.getLogger("trio_realtime.server")
+
+OPENAI_PATH = "/v1/realtime"
+MAX_MESSAGE_BYTES = 24 * 2**20  # a 15 MiB append, base64-encoded, plus the JSON around it
+
+
+def _json_error(message: str, code: str | None) -> bytes:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None}}
+    body["error"]["code"] = code
+    return orjson.dumps(body)
+
+
+async def _reject(request: WebSocketRequest, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await request.reject(status, extra_headers=headers, body=body)
+
+
+def _api_key(request: WebSocketRequest) -> str | None:
+    """The key from ``Authorization: Bearer``, ``api-key``, or the browser subprotocol."""
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered == b"authorization" and value[:7].lower() == b"bearer ":
+            return value[7:].decode("latin-1").strip()
+        if lowered == b"api-key":
+            return value.decode("latin-1").strip()
+    for proto in request.proposed_subprotocols:
+        if proto.startswith("openai-insecure-api-key."):
+            return proto.removeprefix("openai-insecure-api-key.")
+    return None
+
+
+class _Server:
+    def __init__(
+        self,
+        *,
+        brain: Brain,
+        transcriber: Transcriber,
+        faults: Faults,
+        pacing: Pacing,
+        require_api_key: str | None,
+        seed: int,
+    ) -> None:
+        self.brain = brain
+        self.transcriber = transcriber
+        self.faults = faults
+        self.pacing = pacing
+        self.require_api_key = require_api_key
+        self.seed = seed
+        self.connections = 0
+        # Path -> handler. The Gemini Live path (Google's BidiGenerateContent) plugs in here.
+        self.routes: dict[str, Callable[[WebSocketRequest, str], Awaitable[None]]] = {
+            OPENAI_PATH: self._serve_openai,
+        }
+
+    async def handle(self, request: WebSocketRequest) -> None:
+        target = urlsplit(request.path)
+        route = self.routes.get(target.path.rstrip("/"))
+        if route is None:
+            message = f"Invalid URL (GET {target.path})"
+            await _reject(request, 404, _json_error(message, None))
+            return
+        if self.require_api_key is not None:
+            key = _api_key(request)
+            if key is None:
+                message = (
+                    "You didn't provide an API key. You need to provide your API key in an "
+                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                )
+                await _reject(request, 401, _json_error(message, "invalid_api_key"))
+                return
+            if not hmac.compare_digest(key.encode(), self.require_api_key.encode()):
+                message = (
+                    "Incorrect API key provided. You can find your API key at "
+                    "https://platform.openai.com/account/api-keys."
+                )
+                await _reject(request, 401, _json_error(message, "invalid_api_key"))
+                return
+        await route(request, target.query)
+
+    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
+        model = parse_qs(query).get("model", ["gpt-realtime"])[0]
+        beta = any(
+            name.lower() == b"openai-beta" and b"realtime" in value.lower()
+            for name, value in request.headers
+        )
+        subprotocol = "realtime" if "realtime" in request.proposed_subprotocols else None
+        ws = await request.accept(subprotocol=subprotocol)
+        self.connections += 1
+        number = self.connections
+        faults = self.faults if self.faults.applies_to(number) else None
+        state = RealtimeServerState(
+            model=model,
+            seed=f"{self.seed}:{number}",
+            pacing=self.pacing,
+            faults=faults,
+            now=time.time(),
+        )
+        try:
+            await serve_connection(
+                ws,
+                state,
+                brain=self.brain,
+                transcriber=self.transcriber,
+                faults=faults,
+                reject_beta=beta,
+            )
+        except Exception:
+            logger.exception("local realtime server: connection %d failed", number)
+            with trio.move_on_after(1.0) as scope:
+                scope.shield = True
+                await ws.aclose(1011, "internal server error")
+
+
+def _url(host: str, port: int, secure: bool) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"{'wss' if secure else 'ws'}://{shown}:{port}{OPENAI_PATH}"
+
+
+async def serve_local_realtime(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    brain: Brain = default_brain,
+    transcriber: Transcriber = describe_audio,
+    faults: Faults | None = None,
+    pacing: Pacing | None = None,
+    require_api_key: str | None = None,
+    seed: int = 0,
+    ssl_context: ssl.SSLContext | None = None,
+    task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
+) -> NoReturn:
+    """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``.
+
+    Use ``url = await nursery.start(serve_local_realtime, ...)``: the bound URL (with the real
+    port when ``port=0``) is reported once the server accepts connections. Every connection is an
+    independent session answered by ``brain`` (default: :func:`default_brain`), with input
+    transcription by ``transcriber``, paced by ``pacing`` (default :class:`Pacing`), with
+    ``faults`` (default none) applied to each connection. ``require_api_key`` refuses other keys
+    with HTTP 401 and an OpenAI-style JSON body (the key is never echoed); otherwise any
+    ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids reproducible.
+
+    Cancellation: runs until cancelled; cancelling closes the listener and every connection.
+    """
+    server = _Server(
+        brain=brain,
+        transcriber=transcriber,
+        faults=faults if faults is not None else Faults(),
+        pacing=pacing if pacing is not None else Pacing(),
+        require_api_key=require_api_key,
+        seed=seed,
+    )
+    serve = functools.partial(
+        serve_websocket,
+        server.handle,
+        host,
+        port,
+        ssl_context,
+        max_message_size=MAX_MESSAGE_BYTES,
+        message_queue_size=64,
+    )
+    async with trio.open_nursery() as nursery:
+        listener: WebSocketServer = await nursery.start(serve)
+        task_status.started(_url(host, listener.port, ssl_context is not None))
+    raise AssertionError("serve_websocket returned")  # pragma: no cover
