@@ -83,7 +83,7 @@ class Broker:
 def open_session(
     model: str, *, gateway: Gateway, config: Config | None = None, **options: Any
 ) -> AbstractAsyncContextManager[RealtimeSession]:
-    """``Broker(model, gateway=..., config=...).connect()`` in one call (an async context manager)."""
+    """``Broker(model, gateway=..., config=...).connect()`` in one call."""
     return Broker(model, gateway=gateway, config=config, **options).connect()
 
 

@@ -448,7 +448,7 @@ class RealtimeSession:
             self._lanes.put_nowait("audio", self._codec.append_audio(data))
 
     def send_text_nowait(self, text: str) -> None:
-        """Like ``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
+        """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
         self._check_open()
         self._lanes.put_nowait("control", self._codec.user_text(text))
 

@@ -247,7 +247,7 @@ async def test_played_everything_means_no_truncate(autojump_clock: trio.testing.
 async def test_nothing_heard_deletes_the_item(autojump_clock: trio.testing.MockClock) -> None:
     gateway = MemoryGateway()
     rec = Recorder()
-    async with rt.open_session("m", gateway=gateway) as session:
+    async with rt.open_session("m", gateway=gateway):
         peer = gateway.last_peer
         async with trio.open_nursery() as nursery:
             nursery.start_soon(rec.frames_from, peer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,17 +31,15 @@ async def _serve(
         seen.append({**headers, "path": request.path})
         if reject is not None:
             status, body = reject
-            await request.reject(status, extra_headers=[(b"Content-Type", b"application/json")], body=body)
+            await request.reject(
+                status, extra_headers=[(b"Content-Type", b"application/json")], body=body
+            )
             return
         ws = await request.accept()
-        try:
+        with contextlib.suppress(trio_websocket.ConnectionClosed):
             await handler(ws, headers)
-        except trio_websocket.ConnectionClosed:
-            pass
 
-    server = await nursery.start(
-        trio_websocket.serve_websocket, on_request, "127.0.0.1", 0, None
-    )
+    server = await nursery.start(trio_websocket.serve_websocket, on_request, "127.0.0.1", 0, None)
     port = server.port
     return f"ws://127.0.0.1:{port}/v1/realtime", seen
 
@@ -101,7 +100,9 @@ async def test_server_close_with_a_code() -> None:
                 with pytest.raises(rt.SessionClosedError) as info:
                     await session.send_text("still there?")
             nursery.cancel_scope.cancel()
-    assert events[-1] == rt.SessionClosed(reason="server", code=4000, message="beta_api_shape_disabled")
+    assert events[-1] == rt.SessionClosed(
+        reason="server", code=4000, message="beta_api_shape_disabled"
+    )
     assert info.value.code == 4000
 
 
@@ -124,8 +125,13 @@ async def test_server_disappears_without_close_frame() -> None:
 
 async def test_refused_handshake_carries_status_and_body_not_key() -> None:
     body = orjson.dumps(
-        {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
-                   "code": "invalid_api_key"}}
+        {
+            "error": {
+                "message": "Incorrect API key provided.",
+                "type": "invalid_request_error",
+                "code": "invalid_api_key",
+            }
+        }
     )
     with trio.fail_after(10):
         async with trio.open_nursery() as nursery:
@@ -142,7 +148,9 @@ async def test_refused_handshake_carries_status_and_body_not_key() -> None:
         assert KEY not in text
 
 
-async def test_missing_key_for_openai_host_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_missing_key_for_openai_host_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(rt.RealtimeConnectionError, match="OPENAI_API_KEY"):
         async with rt.open_session("m", gateway=rt.OpenAIGateway()):

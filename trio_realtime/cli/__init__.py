@@ -1,0 +1,125 @@
+"""The command line: ``python -m trio_realtime {serve,demo,chat,wav}`` (also ``trio-realtime``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import sys
+from collections.abc import Sequence
+
+import trio
+
+from .._errors import RealtimeError
+
+__all__ = ["main"]
+
+DEFAULT_MODEL = "gpt-realtime"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trio-realtime",
+        description="Realtime voice sessions with LLMs, on trio (no key needed locally).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the OpenAI Realtime protocol locally")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    serve.add_argument(
+        "--audio-speed",
+        type=float,
+        default=4.0,
+        help="audio is produced this many times faster than real time",
+    )
+
+    def target(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--provider",
+            choices=["local", "openai"],
+            default="local",
+            help="the embedded local server (default) or OpenAI (needs OPENAI_API_KEY)",
+        )
+        p.add_argument("--url", help="any endpoint speaking the OpenAI Realtime protocol")
+        p.add_argument("--model", default=DEFAULT_MODEL)
+
+    demo = sub.add_parser("demo", help="a voice session end to end, as a timeline")
+    target(demo)
+    demo.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=pathlib.Path("demo-output"),
+        help="where the WAV files go (default: ./demo-output)",
+    )
+    demo.add_argument(
+        "--fast",
+        action="store_true",
+        help="send audio as fast as possible instead of at microphone pace",
+    )
+
+    chat = sub.add_parser("chat", help="an interactive text chat")
+    target(chat)
+    chat.add_argument("--instructions")
+
+    wav = sub.add_parser("wav", help="send a WAV as a user turn, write the spoken answer as WAV")
+    wav.add_argument("input", type=pathlib.Path)
+    wav.add_argument("output", type=pathlib.Path)
+    target(wav)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "provider", None) == "openai" and not os.environ.get("OPENAI_API_KEY"):
+        print("error: --provider openai needs OPENAI_API_KEY in the environment", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            from ._commands import run_serve
+
+            trio.run(
+                lambda: run_serve(host=args.host, port=args.port, audio_speed=args.audio_speed)
+            )
+        elif args.command == "demo":
+            from ._demo import run_demo
+
+            trio.run(
+                lambda: run_demo(
+                    provider=args.provider,
+                    model=args.model,
+                    out_dir=args.out,
+                    realtime=not args.fast,
+                    url=args.url,
+                )
+            )
+        elif args.command == "chat":
+            from ._commands import run_chat
+
+            trio.run(
+                lambda: run_chat(
+                    url=args.url,
+                    provider=args.provider,
+                    model=args.model,
+                    instructions=args.instructions,
+                )
+            )
+        else:
+            from ._commands import run_wav
+
+            trio.run(
+                lambda: run_wav(
+                    source=args.input,
+                    dest=args.output,
+                    url=args.url,
+                    provider=args.provider,
+                    model=args.model,
+                )
+            )
+    except KeyboardInterrupt:
+        return 130
+    except (RealtimeError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

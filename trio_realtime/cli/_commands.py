@@ -1,0 +1,127 @@
+"""The ``serve``, ``chat`` and ``wav`` commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import pathlib
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import trio
+
+import trio_realtime as rt
+
+from ..audio import load_audio, write_wav
+from ._timeline import Timeline, ms
+
+__all__ = ["gateway_for", "run_chat", "run_serve", "run_wav"]
+
+
+async def run_serve(*, host: str, port: int, audio_speed: float) -> None:
+    """Serve until cancelled; the first stdout line is the ws:// URL."""
+    from ..server import Pacing, serve_local_realtime
+
+    async with trio.open_nursery() as nursery:
+        url = await nursery.start(
+            functools.partial(
+                serve_local_realtime, host, port, pacing=Pacing(audio_speed=audio_speed)
+            )
+        )
+        print(url, flush=True)
+        print(
+            "serving the OpenAI Realtime protocol; connect with ?model=... (Ctrl-C stops)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+@asynccontextmanager
+async def gateway_for(url: str | None, provider: str) -> AsyncIterator[rt.OpenAIGateway]:
+    """A gateway to ``url``, to OpenAI, or to an in-process local server (the default)."""
+    if url is not None:
+        yield rt.OpenAIGateway(url=url)
+    elif provider == "openai":
+        yield rt.OpenAIGateway()
+    else:
+        from ..server import serve_local_realtime
+
+        async with trio.open_nursery() as nursery:
+            local = await nursery.start(serve_local_realtime)
+            yield rt.OpenAIGateway(url=local)
+            nursery.cancel_scope.cancel()
+
+
+async def _lines() -> AsyncIterator[str]:
+    stdin = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
+    buffer = b""
+    async with stdin:
+        while True:
+            chunk = await stdin.receive_some()
+            if not chunk:
+                if buffer:
+                    yield buffer.decode(errors="replace")
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                yield line.decode(errors="replace")
+
+
+async def run_chat(*, url: str | None, provider: str, model: str, instructions: str | None) -> None:
+    """A text REPL: each line is a user turn; the streamed answer is printed as it arrives."""
+    config = rt.Config(modalities=["text"], turn_detection=None, instructions=instructions)
+    async with (
+        gateway_for(url, provider) as gateway,
+        rt.Broker(model, gateway=gateway, config=config).connect() as session,
+    ):
+        events = session.events()
+        print(
+            f"connected (session {session.session_id}); empty line or Ctrl-D quits",
+            file=sys.stderr,
+        )
+        async for line in _lines():
+            if not line.strip():
+                break
+            asked = trio.current_time()
+            await session.send_text(line)
+            async for event in events:
+                if event.kind == "assistant_text_delta":
+                    print(event.delta, end="", flush=True)
+                elif event.kind == "error":
+                    print(f"\n[error] {event.message}", file=sys.stderr)
+                elif event.kind == "assistant_turn_completed":
+                    print(f"\n  ({ms(trio.current_time() - asked)})", file=sys.stderr)
+                    break
+
+
+async def run_wav(
+    *, source: pathlib.Path, dest: pathlib.Path, url: str | None, provider: str, model: str
+) -> None:
+    """Send a WAV as one user turn; write the spoken answer to ``dest``."""
+    tl = Timeline(sys.stderr)
+    config = rt.Config(modalities=["audio"], turn_detection=None, input_audio_transcription=True)
+    audio = load_audio(source, target_rate=config.input_sample_rate)
+    async with (
+        gateway_for(url, provider) as gateway,
+        rt.Broker(model, gateway=gateway, config=config).connect() as session,
+    ):
+        events = session.events()
+        tl.line("you", f"[audio] {source} ({audio.duration_ms / 1000:.2f} s)")
+        await session.send_audio_frame(audio.pcm)
+        await session.commit_audio()  # no turn detection: commit requests the response
+        pcm = bytearray()
+        async for event in events:
+            if event.kind == "assistant_audio_delta":
+                pcm += event.pcm
+            elif event.kind == "user_transcript":
+                tl.line("you", f'"{event.text}"')
+            elif event.kind == "assistant_transcript":
+                tl.line("assistant", f'"{event.text}"')
+            elif event.kind == "error":
+                tl.line("bad", event.message)
+            elif event.kind == "assistant_turn_completed":
+                break
+    write_wav(dest, bytes(pcm), sample_rate=config.output_sample_rate)
+    tl.info(f"wrote {dest} ({len(pcm) / 2 / config.output_sample_rate:.2f} s)")
