@@ -27,7 +27,7 @@ import trio
 from ._batches import BatchRunner
 from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import EventQueue, EventStream, Overflow, QueueStatistics, Subscription
-from ._lanes import WriterLanes
+from ._lanes import Lane, WriterLanes
 from ._turns import Action, CancelBatch, Publish, SealBatch, Send, StartCall, TurnMachine
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
@@ -271,16 +271,16 @@ class RealtimeSession:
         except TransportClosed as exc:
             await self._on_transport_closed(exc.info)
 
-    async def _carry_out(self, actions: Sequence[Action]) -> None:
+    async def _carry_out(self, actions: Sequence[Action], lane: Lane = "control") -> None:
         for action in actions:
-            await self._carry_out_one(action)
+            await self._carry_out_one(action, lane)
 
-    async def _carry_out_one(self, action: Action) -> None:
+    async def _carry_out_one(self, action: Action, lane: Lane = "control") -> None:
         if isinstance(action, Publish):
             await self._publish(action.event)
         elif isinstance(action, Send):
             if not self._closing:
-                await self._lanes.put("control", action.message)
+                await self._lanes.put(lane, action.message)
         elif self._closing:
             return
         elif isinstance(action, StartCall):
@@ -455,15 +455,16 @@ class RealtimeSession:
     async def commit_audio(self, *, respond: bool | None = None) -> None:
         """Commit the input audio buffer as a user turn.
 
-        With ``respond=None`` a response is requested when turn detection is off (push-to-talk);
-        ``respond=False`` only commits.
+        The commit goes out after every audio frame queued before it (it travels in the audio
+        lane), and so does the response it requests. With ``respond=None`` a response is
+        requested when turn detection is off (push-to-talk); ``respond=False`` only commits.
         """
         self._check_open()
-        await self._control(self._codec.commit_audio())
+        await self._lanes.put("audio", self._codec.commit_audio())
         if respond is None:
             respond = self._config.turn_detection is None
         if respond:
-            await self._carry_out(self._machine.request_response(None))
+            await self._carry_out(self._machine.request_response(None), lane="audio")
 
     async def clear_audio(self) -> None:
         """Discard the server's uncommitted input audio (and audio still queued here)."""

@@ -476,3 +476,19 @@ async def test_update_sends_only_the_change(
         await trio.testing.wait_all_tasks_blocked()
         assert peer.pending() == []
         await session.aclose()
+
+
+async def test_commit_follows_the_queued_audio(
+    autojump_clock: trio.testing.MockClock, gateway: MemoryGateway
+) -> None:
+    async with trio.open_nursery() as nursery:
+        session, peer = await _connect(nursery, gateway, turn_detection=None)
+        for _ in range(5):
+            session.send_audio_frame_nowait(b"\x00\x00" * 480)
+        await session.commit_audio()  # push-to-talk: commit, then a response
+        types = [(await peer.recv())["type"] for _ in range(7)]
+        assert types == ["input_audio_buffer.append"] * 5 + [
+            "input_audio_buffer.commit",
+            "response.create",
+        ]
+        await session.aclose()
