@@ -64,7 +64,7 @@ class BlockKernel:
         e = (r * cd) // cu  # floor(t) minus the period's first input, for output r
         shift = (1 - half) // cd  # first block of cM inputs read by period 0 (<= 0)
         start = e + 1 - half - shift * cd  # output r's first tap, from the period's first input
-        blocks = -(-(int(start.max()) + taps) // cd)
+        blocks = -(-(int(np.max(start)) + taps) // cd)
         if cd * cu * blocks > _MAX_TABLE:
             raise ValueError("rate pair needs too large a filter table")
         ext = np.zeros((blocks * cd, cu))
