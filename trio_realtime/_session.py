@@ -421,8 +421,8 @@ class RealtimeSession:
 
         ``pcm`` is little-endian bytes or an int16 array; the wrong dtype, an odd byte count or
         a ``sample_rate`` other than the session's raise ``ValueError`` before anything is sent.
-        Waits while the audio lane is full. Cancellation: the frame was queued whole or not at
-        all.
+        Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
+        whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
         """
         data = self._audio_bytes(pcm, sample_rate)
         self._check_open()

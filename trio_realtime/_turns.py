@@ -13,7 +13,8 @@ Rules (DESIGN 4.1-4.3, 4.5):
   one, sent right after ``response.done``.
 - A turn's tool calls are collected as a batch. When the response is done and every call has an
   outcome, all outputs go out as ``function_call_output`` items and exactly one
-  ``response.create`` follows.
+  ``response.create`` follows — only if the response completed: after a cancelled, failed or
+  incomplete response the outputs are added but no new response is requested.
 - Interruption (barge-in or manual) of a live turn publishes ``interrupted``, cancels the
   response when the server will not, truncates (or deletes) the assistant audio item at the
   played position, drops the turn's late audio, and applies ``on_interrupt`` to its batch; no
@@ -127,6 +128,7 @@ class _Turn:
     turn_id: str
     active: bool = True
     done: bool = False
+    status: str = ""  # of response.done
     interrupted: bool = False
     closed: bool = False  # outputs submitted (or dropped): the batch is over
     calls: dict[str, str] = attrs.Factory(dict)  # call_id -> tool name, dispatch order
@@ -219,6 +221,7 @@ class TurnMachine:
         if turn is not None:
             turn.active = False
             turn.done = True
+            turn.status = event.status
             if turn.calls:
                 actions.append(SealBatch(turn.turn_id))
         actions.append(Publish(event))
@@ -300,7 +303,7 @@ class TurnMachine:
             Send(self._codec.tool_output(c, turn.outputs[c])) for c in call_ids
         ]
         actions.append(Publish(ToolBatchSubmitted(turn_id=turn.turn_id, call_ids=call_ids)))
-        if not turn.interrupted:
+        if not turn.interrupted and turn.status == "completed":
             actions += self.request_response(None)
         return actions
 

@@ -219,3 +219,28 @@ async def test_tools_are_cancelled_when_the_server_closes(
         assert rec.events[-1][1] == rt.SessionClosed(
             reason="server", code=1011, message="internal error"
         )
+
+
+async def test_no_follow_up_after_a_cancelled_tool_response(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    gateway = MemoryGateway()
+    rec = Recorder()
+    cfg = rt.Config(modalities=["text"], tools=TOOLS)
+    async with rt.open_session("m", gateway=gateway, config=cfg) as session:
+        peer = gateway.last_peer
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(rec.frames_from, peer)
+            await peer.send(
+                response_created("r"),
+                call_added("r", "c1", "one_second"),
+                call_done("r", "c1", "one_second", '{"tag":"x"}'),
+            )
+            await session.cancel_response()
+            await peer.send(
+                response_done("r", "cancelled", type="cancelled", reason="client_cancelled")
+            )
+            await trio.sleep(3)
+            nursery.cancel_scope.cancel()
+    types = [f["type"] for _, f in rec.frames]
+    assert types == ["response.cancel", "conversation.item.create"]  # the output, no create
