@@ -22,7 +22,8 @@ from ._errors import (
     SessionClosedError,
 )
 from ._fanout import EventStream, SubscriberOverflowError, Subscription
-from ._session import RealtimeSession, SessionStatistics
+from ._session import RealtimeSession
+from ._statistics import SessionStatistics
 from .audio.playback import PlaybackTracker
 from .config import (
     Config,

@@ -16,18 +16,18 @@ server closed the session they raise :class:`SessionClosedError`; after ``aclose
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 import attrs
-import numpy as np
 import trio
 
+from ._audio_frames import AudioFrame, pcm16_frame
 from ._batches import BatchRunner
 from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
-from ._fanout import EventQueue, EventStream, Overflow, QueueStatistics, Subscription
+from ._fanout import EventQueue, EventStream, Overflow, Subscription
 from ._lanes import Lane, WriterLanes
+from ._statistics import SessionStatistics
 from ._turns import Action, CancelBatch, Publish, SealBatch, Send, StartCall, TurnMachine
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
@@ -35,29 +35,9 @@ from .events import Error, Interrupted, RealtimeEvent, SessionClosed, SessionOpe
 from .protocol.openai import OpenAIProtocol
 from .transport import Transport, TransportClosed
 
-__all__ = ["RealtimeSession", "SessionStatistics"]
+__all__ = ["RealtimeSession"]
 
 _MAX_APPEND_BYTES = 8 * 2**20
-
-
-@attrs.frozen(kw_only=True)
-class SessionStatistics:
-    """A snapshot of a session's counters and queue depths."""
-
-    events_published: dict[str, int]
-    frames_received: int
-    frames_sent: int
-    bytes_received: int
-    bytes_sent: int
-    malformed_frames: int
-    unknown_event_types: dict[str, int]
-    unknown_fields: dict[str, int]
-    dropped_audio_deltas: int
-    control_queue: int
-    audio_queue: int
-    primary: QueueStatistics | None
-    subscribers: tuple[QueueStatistics, ...]
-    tools_running: int
 
 
 class RealtimeSession:
@@ -386,34 +366,9 @@ class RealtimeSession:
         if respond:
             await self._carry_out(self._machine.request_response(None))
 
-    def _audio_bytes(
-        self, pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any], sample_rate: int | None
-    ) -> bytes:
-        expected = self._config.input_sample_rate
-        if sample_rate is not None and sample_rate != expected:
-            raise ValueError(
-                f"audio must be PCM16 at {expected} Hz for this session, not {sample_rate} Hz "
-                "(resample with trio_realtime.audio.StreamResampler)"
-            )
-        if isinstance(pcm, np.ndarray):
-            if pcm.dtype != np.int16:
-                raise ValueError(
-                    f"audio arrays must be int16 PCM, not {pcm.dtype} "
-                    "(convert with trio_realtime.audio.float_to_int16)"
-                )
-            if pcm.ndim != 1 and not (pcm.ndim == 2 and 1 in pcm.shape):
-                raise ValueError(f"audio must be mono; got an array of shape {pcm.shape}")
-            return pcm.astype("<i2", copy=False).tobytes()
-        if not isinstance(pcm, (bytes, bytearray, memoryview)):
-            raise TypeError(f"audio must be bytes or an int16 ndarray, not {type(pcm).__name__}")
-        data = bytes(pcm)
-        if len(data) % 2:
-            raise ValueError(f"PCM16 audio needs an even number of bytes, got {len(data)}")
-        return data
-
     async def send_audio_frame(
         self,
-        pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any],
+        pcm: AudioFrame,
         *,
         sample_rate: int | None = None,
     ) -> None:
@@ -424,7 +379,7 @@ class RealtimeSession:
         Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
         whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
         """
-        data = self._audio_bytes(pcm, sample_rate)
+        data = pcm16_frame(pcm, sample_rate, self._config.input_sample_rate)
         self._check_open()
         for start in range(0, len(data), _MAX_APPEND_BYTES):
             await self._lanes.put(
@@ -435,12 +390,12 @@ class RealtimeSession:
 
     def send_audio_frame_nowait(
         self,
-        pcm: bytes | bytearray | memoryview | np.ndarray[Any, Any],
+        pcm: AudioFrame,
         *,
         sample_rate: int | None = None,
     ) -> None:
         """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
-        data = self._audio_bytes(pcm, sample_rate)
+        data = pcm16_frame(pcm, sample_rate, self._config.input_sample_rate)
         self._check_open()
         if len(data) > _MAX_APPEND_BYTES:
             raise ValueError(f"a nowait frame is limited to {_MAX_APPEND_BYTES} bytes")
@@ -537,8 +492,3 @@ def new_session(
     return RealtimeSession(
         transport=transport, codec=codec, config=config, _token=_PRIVATE, **kwargs
     )
-
-
-def remaining(deadline: float) -> float:
-    """Seconds left until ``deadline`` (never negative)."""
-    return max(0.0, deadline - trio.current_time()) if math.isfinite(deadline) else math.inf
