@@ -16,7 +16,7 @@ def main(argv: list[str]) -> int:
     failed = []
     for script in sorted(here.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
-        result = subprocess.run([sys.executable, str(script), *argv], cwd=here, check=False)
+        result = subprocess.run([sys.executable, str(script), *argv], cwd=here.parent, check=False)
         if result.returncode:
             failed.append(script.name)
     if failed:
