@@ -88,12 +88,12 @@ class BatchRunner:
 
     async def start(self, action: StartCall) -> None:
         """Run ``action``'s call in its turn's batch (starting the batch if needed)."""
+        if action.tool.answered_by_app:  # registered before tool_call_dispatched is published
+            self._app_calls[action.call_id] = _AppCall()
         batch = self._batches.get(action.turn_id)
         if batch is None:
             batch = self._batches[action.turn_id] = _Batch(action.turn_id)
             await self._nursery.start(self._run_batch, batch)
-        if action.tool.answered_by_app:
-            self._app_calls[action.call_id] = _AppCall()
         if batch.nursery is None or batch.scope.cancel_called:
             await self._cancelled(action, "interrupted before the call started")
             return

@@ -251,7 +251,9 @@ class TurnMachine:
         dispatched = ToolCallDispatched(
             turn_id=turn.turn_id, call_id=ready.call_id, name=ready.name, args=args
         )
-        return [Publish(dispatched), StartCall(turn.turn_id, ready.call_id, tool, args)]
+        # Start first: an application-answered call is then registered before anyone can see
+        # tool_call_dispatched and answer it. The call task runs only after the event is queued.
+        return [StartCall(turn.turn_id, ready.call_id, tool, args), Publish(dispatched)]
 
     def _fail_now(self, turn: _Turn, call_id: str, message: str) -> list[Action]:
         turn.outputs[call_id] = encode_error(message)

@@ -244,3 +244,25 @@ async def test_no_follow_up_after_a_cancelled_tool_response(
             nursery.cancel_scope.cancel()
     types = [f["type"] for _, f in rec.frames]
     assert types == ["response.cancel", "conversation.item.create"]  # the output, no create
+
+
+async def test_app_answer_inline_on_dispatch(autojump_clock: trio.testing.MockClock) -> None:
+    """Answering right in the events() loop, as the docs say, must work (no race)."""
+    gateway = MemoryGateway()
+    rec = Recorder()
+    cfg = rt.Config(modalities=["text"], tools=TOOLS)
+    async with rt.open_session("m", gateway=gateway, config=cfg) as session:
+        peer = gateway.last_peer
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(rec.frames_from, peer)
+            await _tool_response(peer, "r", [("c1", "lookup", "{}")])
+            async for event in session.events():
+                if event.kind == "tool_call_dispatched":
+                    await session.send_tool_result(event.call_id, ["apples"])
+                elif event.kind == "tool_batch_submitted":
+                    break
+            await trio.sleep(1)
+            nursery.cancel_scope.cancel()
+    outputs = [f["item"]["output"] for _, f in rec.sent("conversation.item.create")]
+    assert outputs == ['["apples"]']
+    assert len(rec.sent("response.create")) == 1
