@@ -69,11 +69,16 @@ class BatchRunner:
         self._batches: dict[str, _Batch] = {}
         self._app_calls: dict[str, _AppCall] = {}
         self._idle = trio.lowlevel.ParkingLot()
+        self._call_tasks: set[trio.lowlevel.Task] = set()
 
     @property
     def running(self) -> int:
         """Calls currently holding the limiter."""
         return self._limiter.borrowed_tokens
+
+    def in_tool(self) -> bool:
+        """Whether the calling task is one of the tool calls."""
+        return trio.lowlevel.current_task() in self._call_tasks
 
     async def wait_idle(self) -> None:
         """Wait until no batch is running (e.g. after ``cancel_all``)."""
@@ -160,35 +165,36 @@ class BatchRunner:
             session=self._session,
         )
         machine = self._machine
+        task = trio.lowlevel.current_task()
+        self._call_tasks.add(task)
         try:
-            with trio.fail_after(math.inf if timeout is None else timeout):
-                async with self._limiter:
+            async with self._limiter:  # the timeout starts once the call may actually run
+                with trio.move_on_after(math.inf if timeout is None else timeout) as deadline:
                     if tool.answered_by_app:
                         result: Any = await self._wait_for_app(action.call_id)
                     else:
                         result = await tool.call(action.args, context)
-                    output = encode_result(result)
-        except trio.TooSlowError:
-            actions = machine.call_failed(
-                action.turn_id, action.call_id, f"tool {tool.name!r} timed out after {timeout:g} s"
-            )
+            if deadline.cancelled_caught:
+                message = f"tool {tool.name!r} timed out after {timeout:g} s"
+                actions = machine.call_failed(action.turn_id, action.call_id, message)
+            else:
+                output = encode_result(result)
+                actions = machine.call_succeeded(action.turn_id, action.call_id, result, output)
         except trio.Cancelled:
             await self._cancelled(
                 action, "interrupted: the turn was interrupted or the session closed"
             )
             raise
-        except _AppError as exc:
-            actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
-        except ToolResultError as exc:
+        except (_AppError, ToolResultError) as exc:
             actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
         except Exception as exc:  # a tool's own failure never kills the session
             message = f"tool {tool.name!r} raised {type(exc).__name__}: {exc}"
             actions = machine.call_failed(action.turn_id, action.call_id, message)
-        else:
-            actions = machine.call_succeeded(action.turn_id, action.call_id, result, output)
         finally:
             self._app_calls.pop(action.call_id, None)
-        await self._report(actions)
+            self._call_tasks.discard(task)
+        with trio.CancelScope(shield=True):  # an outcome is reported even if we are cancelled
+            await self._report(actions)
 
     async def _cancelled(self, action: StartCall, message: str) -> None:
         self._app_calls.pop(action.call_id, None)

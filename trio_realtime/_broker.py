@@ -104,17 +104,24 @@ async def connect_session(
     a cancelled connect leaves nothing running either.
     """
     config = config if config is not None else Config()
+    if event_buffer < 1:
+        raise ValueError(f"event_buffer must be at least 1, not {event_buffer}")
     deadline = trio.current_time() + gateway.connect_timeout
     transport = await gateway.open_transport(nursery, model)
-    session = new_session(
-        transport,
-        gateway.codec(config),
-        config,
-        close_timeout=gateway.close_timeout,
-        playback=playback,
-        event_buffer=event_buffer,
-        primary_events=primary_events,
-    )
+    try:
+        session = new_session(
+            transport,
+            gateway.codec(config),
+            config,
+            close_timeout=gateway.close_timeout,
+            playback=playback,
+            event_buffer=event_buffer,
+            primary_events=primary_events,
+        )
+    except BaseException:
+        with trio.CancelScope(shield=True):
+            await transport.aclose()
+        raise
     try:
         await nursery.start(session._run)
         await session._wait_ready(deadline)

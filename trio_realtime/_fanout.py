@@ -29,6 +29,9 @@ __all__ = [
 
 Overflow: TypeAlias = Literal["block", "drop_oldest", "close"]
 
+#: How far past its bound a ``block`` queue may grow through :meth:`EventQueue.push`.
+SLACK = 64
+
 
 class SubscriberOverflowError(trio.BrokenResourceError):
     """A subscriber with ``overflow="close"`` fell behind and was closed."""
@@ -101,16 +104,37 @@ class EventQueue:
             and not (self._finished or self._forced)
         ):
             await self._not_full.park()
+        if self.finished:  # the terminal event is in: nothing may follow it
+            await trio.lowlevel.checkpoint()
+            return
         if self._forced:
-            self._items.append(event)
-            self._not_empty.unpark()
-        elif not self._finished:
+            self.push(event)
+        else:
             self._put_now(event)
         await trio.lowlevel.checkpoint()
 
+    def push(self, event: RealtimeEvent) -> None:
+        """Queue ``event`` without waiting, even under ``block``.
+
+        For events a consumer's own command causes (it must not wait on its own queue) and for
+        the last events of a closing session. A ``block`` queue may exceed its bound by up to
+        ``SLACK`` events; past that the oldest event is dropped and counted.
+        """
+        if self._finished:
+            return
+        if self._overflow != "block":
+            self._put_now(event)
+            return
+        if len(self._items) >= self._max + SLACK:
+            self._items.popleft()
+            self._dropped += 1
+        self._items.append(event)
+        self._not_empty.unpark()
+
     def stop_blocking(self) -> None:
-        """From now on ``put`` never waits (the session is closing: its last few events go in
-        even when the queue is full, so closing never waits on a stalled consumer)."""
+        """From now on ``put`` never waits (the session is closing: its last events go in even
+        when the queue is full, within ``SLACK``, so closing never waits on a stalled
+        consumer)."""
         self._forced = True
         self._not_full.unpark_all()
 

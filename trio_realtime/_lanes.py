@@ -2,7 +2,9 @@
 
 Commands put encoded messages into a lane; the single writer task takes them out, control first,
 so a ``response.cancel`` never waits behind a second of queued audio appends. Messages within a
-lane keep their order. Once closed, every waiting and later ``put`` raises the close error.
+lane keep their order. A message put with ``barrier=True`` (a commit, or what must follow one)
+marks a point in the audio lane that later turn messages must not overtake, and that
+``drop_tail`` stops at. Once closed, every waiting and later ``put`` raises the close error.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class WriterLanes:
     """Two bounded FIFOs (``control`` and ``audio``) drained by one consumer."""
 
     def __init__(self, *, control_size: int = 256, audio_size: int = 64) -> None:
-        self._queues: dict[Lane, deque[str]] = {"control": deque(), "audio": deque()}
+        self._queues: dict[Lane, deque[tuple[str, bool]]] = {"control": deque(), "audio": deque()}
         self._sizes: dict[Lane, int] = {"control": control_size, "audio": audio_size}
         self._not_full: dict[Lane, trio.lowlevel.ParkingLot] = {
             "control": trio.lowlevel.ParkingLot(),
@@ -39,16 +41,41 @@ class WriterLanes:
         if self._error is not None:
             raise self._error()
 
-    def put_nowait(self, lane: Lane, message: str) -> None:
+    def has_barrier(self, lane: Lane) -> bool:
+        """Whether ``lane`` holds a barrier message not yet sent."""
+        return any(barrier for _, barrier in self._queues[lane])
+
+    def drop_tail(self, lane: Lane) -> int:
+        """Drop the messages queued after the last barrier in ``lane``; return how many."""
+        queue = self._queues[lane]
+        count = 0
+        while queue and not queue[-1][1]:
+            queue.pop()
+            count += 1
+        self._not_full[lane].unpark_all()
+        return count
+
+    def force(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
+        """Queue ``message`` even if ``lane`` is full (raises only the close error).
+
+        For the follow-up messages of a command whose first message was already queued: they
+        must go out with it, and must not wait (or be cancelled) half-way. Their number is
+        bounded by the commands in flight.
+        """
+        self._check()
+        self._queues[lane].append((message, barrier))
+        self._not_empty.unpark()
+
+    def put_nowait(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
         """Queue ``message`` or raise ``trio.WouldBlock`` when ``lane`` is full."""
         self._check()
         queue = self._queues[lane]
         if len(queue) >= self._sizes[lane]:
             raise trio.WouldBlock
-        queue.append(message)
+        queue.append((message, barrier))
         self._not_empty.unpark()
 
-    async def put(self, lane: Lane, message: str) -> None:
+    async def put(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
         """Queue ``message``, waiting while ``lane`` is full.
 
         Cancellation: if cancelled, the message was not queued. Raises the close error if the
@@ -61,7 +88,7 @@ class WriterLanes:
             if len(queue) < self._sizes[lane]:
                 break
             await self._not_full[lane].park()
-        queue.append(message)
+        queue.append((message, barrier))
         self._not_empty.unpark()
         await trio.lowlevel.cancel_shielded_checkpoint()
 
@@ -70,7 +97,7 @@ class WriterLanes:
         for lane in ("control", "audio"):
             queue = self._queues[lane]
             if queue:
-                message = queue.popleft()
+                message, _ = queue.popleft()
                 self._not_full[lane].unpark()
                 return message
         raise trio.WouldBlock

@@ -16,6 +16,7 @@ server closed the session they raise :class:`SessionClosedError`; after ``aclose
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
@@ -28,12 +29,12 @@ from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import EventQueue, EventStream, Overflow, Subscription
 from ._lanes import Lane, WriterLanes
 from ._statistics import SessionStatistics
-from ._turns import Action, CancelBatch, Publish, SealBatch, Send, StartCall, TurnMachine
+from ._turns import Action, InterruptBatch, Publish, SealBatch, Send, StartCall, TurnMachine
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
-from .events import Error, Interrupted, RealtimeEvent, SessionClosed, SessionOpened, SessionUpdated
+from .events import Error, RealtimeEvent, SessionClosed, SessionOpened, SessionUpdated
 from .protocol.openai import OpenAIProtocol
-from .transport import Transport, TransportClosed
+from .transport import CloseInfo, Transport, TransportClosed
 
 __all__ = ["RealtimeSession"]
 
@@ -70,6 +71,7 @@ class RealtimeSession:
         self._subscribers: list[EventQueue] = []
         self._published: dict[str, int] = {}
         self._scope = trio.CancelScope()
+        self._reader_scope = trio.CancelScope()
         self._batches: BatchRunner | None = None
         self._ready = trio.Event()
         self._handshake_error: BaseException | None = None
@@ -111,7 +113,7 @@ class RealtimeSession:
                     max_concurrent=self._config.max_concurrent_tools,
                     session=self,
                 )
-                nursery.start_soon(self._reader)
+                nursery.start_soon(self._run_reader)
                 nursery.start_soon(self._writer)
                 task_status.started()
 
@@ -131,13 +133,12 @@ class RealtimeSession:
             self._seen_created = True
         elif isinstance(event, SessionUpdated):
             self._seen_updated = True
-        elif isinstance(event, Error):
+        elif isinstance(event, Error) and event.code not in _DECODER_ERRORS:
             error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
             error.__cause__ = ProviderError(event.message, code=event.code)
             self._handshake_error = error
             self._ready.set()
-        if self._seen_created and self._seen_updated:
-            self._ready.set()
+        # (ready is set by the reader once these events are published)
 
     async def aclose(self) -> None:
         """Close the session (idempotent).
@@ -156,6 +157,7 @@ class RealtimeSession:
                     await self._closed.wait()
             return
         self._closing = self._by_client = True
+        self._reader_scope.cancel()  # what the server says from now on is not wanted
         self._lanes.close(lambda: trio.ClosedResourceError("the session was closed"))
         self._lanes.clear("audio")
         with trio.CancelScope(shield=True):
@@ -173,22 +175,30 @@ class RealtimeSession:
                 queue.stop_blocking()
         if self._batches is not None:
             self._batches.cancel_all()
-            with trio.move_on_after(self._close_timeout):
-                await self._batches.wait_idle()
+            if not self._batches.in_tool():  # a tool closing its own session can't wait for it
+                with trio.move_on_after(self._close_timeout):
+                    await self._batches.wait_idle()
 
-    async def _on_transport_closed(self, info: Any) -> None:
+    def _note_close(self, info: CloseInfo) -> SessionClosedError:
+        """Record how the connection ended (the first report wins)."""
+        if self._close_error is None:
+            server = info.initiator == "server"
+            text = info.reason or ("closed by the server" if server else "connection lost")
+            self._close_error = SessionClosedError(
+                f"the session was closed ({'server' if server else 'error'}, code={info.code}): "
+                f"{text}",
+                code=info.code,
+                reason=text,
+            )
+        return self._close_error
+
+    async def _on_transport_closed(self, info: CloseInfo) -> None:
         if self._closing:
             return
         self._closing = True
+        error = self._note_close(info)
         reason: Literal["server", "error"] = "server" if info.initiator == "server" else "error"
-        text = info.reason or ("connection lost" if reason == "error" else "closed by the server")
-        error = SessionClosedError(
-            f"the session was closed ({reason}, code={info.code}): {text}",
-            code=info.code,
-            reason=text,
-        )
-        error.__cause__ = self._fatal
-        self._close_error = error
+        text = error.reason
         if not self._ready.is_set():
             failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
             failure.__cause__ = self._fatal
@@ -197,7 +207,7 @@ class RealtimeSession:
         self._lanes.close(self._closed_error)
         with trio.CancelScope(shield=True):
             await self._stop_tools()
-        self._finish(SessionClosed(reason=reason, code=info.code, message=text))
+        self._finish(SessionClosed(reason=reason, code=error.code, message=text))
 
     def _closed_error(self) -> BaseException:
         if self._by_client or self._close_error is None:
@@ -222,6 +232,10 @@ class RealtimeSession:
 
     # -- tasks --------------------------------------------------------------------------------
 
+    async def _run_reader(self) -> None:
+        with self._reader_scope:  # cancelled when the client closes: no more server events
+            await self._reader()
+
     async def _reader(self) -> None:
         transport, codec, machine = self._transport, self._codec, self._machine
         try:
@@ -229,10 +243,16 @@ class RealtimeSession:
                 frame = await transport.receive_message()
                 now = trio.current_time()
                 for decoded in codec.receive(frame):
-                    if not self._ready.is_set():
-                        self._handshake(decoded)  # type: ignore[arg-type]
-                    for action in machine.apply(decoded, now):
-                        await self._carry_out_one(action)
+                    if self._ready.is_set():
+                        for action in machine.apply(decoded, now):
+                            await self._carry_out_one(action)
+                        continue
+                    # Handshake: nobody can read events before connect() returns, so they
+                    # go in without waiting, and connect() returns once they are in.
+                    self._handshake(decoded)  # type: ignore[arg-type]
+                    self._apply_now(machine.apply(decoded, now))
+                    if self._seen_created and self._seen_updated:
+                        self._ready.set()
         except TransportClosed as exc:
             await self._on_transport_closed(exc.info)
 
@@ -249,42 +269,78 @@ class RealtimeSession:
                 if self._closing and not lanes.depth("control"):
                     self._drained.set()
         except TransportClosed as exc:
-            await self._on_transport_closed(exc.info)
+            # Refuse further commands now, but let the reader deliver what the server sent
+            # before the close: it reports the close itself when its receive fails.
+            self._note_close(exc.info)
+            self._lanes.close(self._closed_error)
 
     async def _carry_out(self, actions: Sequence[Action], lane: Lane = "control") -> None:
+        """Carry out actions of the reader or a tool task (never raises for a closed session)."""
         for action in actions:
             await self._carry_out_one(action, lane)
+
+    def _apply_now(self, actions: Sequence[Action], lane: Lane = "control") -> None:
+        """Carry out the actions of a user's command at once, without waiting: messages go in
+        even past the lane's bound, events even past a queue's bound (the caller may be the
+        very consumer that would have to make room). So a command cannot be cancelled half-way
+        and leave the state machine ahead of the wire."""
+        for action in actions:
+            if isinstance(action, Publish):
+                self._publish_now(action.event)
+            elif isinstance(action, Send):
+                self._lanes.force(lane, action.message, barrier=lane == "audio")
+            elif isinstance(action, InterruptBatch) and self._batches is not None:
+                self._batches.interrupted(action.turn_id)
+                if action.cancel:
+                    self._batches.cancel(action.turn_id)
+            elif isinstance(action, SealBatch) and self._batches is not None:
+                self._batches.seal(action.turn_id)
+            elif isinstance(action, StartCall):  # only a server response starts tool calls
+                raise AssertionError("a tool call cannot start from a command or the handshake")
 
     async def _carry_out_one(self, action: Action, lane: Lane = "control") -> None:
         if isinstance(action, Publish):
             await self._publish(action.event)
         elif isinstance(action, Send):
             if not self._closing:
-                await self._lanes.put(lane, action.message)
+                # closed meanwhile: the close is reported on its own
+                with contextlib.suppress(trio.ClosedResourceError, trio.BrokenResourceError):
+                    await self._lanes.put(lane, action.message)
         elif self._closing:
             return
         elif isinstance(action, StartCall):
             assert self._batches is not None
             await self._batches.start(action)
-        elif isinstance(action, CancelBatch):
+        elif isinstance(action, InterruptBatch):
             assert self._batches is not None
-            self._batches.cancel(action.turn_id)
+            self._batches.interrupted(action.turn_id)
+            if action.cancel:
+                self._batches.cancel(action.turn_id)
         elif isinstance(action, SealBatch):
             assert self._batches is not None
             self._batches.seal(action.turn_id)
 
-    async def _publish(self, event: RealtimeEvent) -> None:
+    def _count(self, event: RealtimeEvent) -> None:
         kind = event.kind
         self._published[kind] = self._published.get(kind, 0) + 1
         if isinstance(event, Error) and not event.recoverable:
             self._fatal = ProviderError(event.message, code=event.code)
-        elif isinstance(event, Interrupted) and self._batches is not None:
-            self._batches.interrupted(event.turn_id)
+
+    async def _publish(self, event: RealtimeEvent) -> None:
+        """Hand ``event`` to every consumer, waiting for room where the policy says so."""
+        self._count(event)
         if self._primary is not None:
             await self._primary.put(event)
-        for queue in self._subscribers:
+        for queue in tuple(self._subscribers):
             if queue.wants(event):
                 await queue.put(event)
+
+    def _publish_now(self, event: RealtimeEvent) -> None:
+        """Hand ``event`` to every consumer without waiting (see ``EventQueue.push``)."""
+        self._count(event)
+        for queue in (self._primary, *self._subscribers):
+            if queue is not None and queue.wants(event):
+                queue.push(event)
 
     # -- consuming ----------------------------------------------------------------------------
 
@@ -347,24 +403,30 @@ class RealtimeSession:
         )
 
     # -- commands -----------------------------------------------------------------------------
+    #
+    # Cancellation, for every command: a command cancelled before it queued anything did
+    # nothing; once its first message is queued, the rest of it (e.g. the response request of
+    # send_text) is carried out at once without waiting (_apply_now), so the state machine
+    # never runs ahead of the wire.
 
-    async def _control(self, message: str) -> None:
-        await self._lanes.put("control", message)
+    def _turn_lane(self) -> Lane:
+        """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
+        return "audio" if self._lanes.has_barrier("audio") else "control"
 
-    async def _act(self, actions: Sequence[Action]) -> None:
-        await trio.lowlevel.checkpoint_if_cancelled()
-        await self._carry_out(actions)
+    async def _user_actions(self, actions: Sequence[Action], lane: Lane = "control") -> None:
+        self._apply_now(actions, lane)
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_text(self, text: str, *, respond: bool = True) -> None:
         """Add a user text message and (unless ``respond=False``) request a response.
 
-        Returns once queued. Cancellation: if cancelled, either nothing was queued or only the
-        message was (no response requested).
+        Returns once queued (the response is queued behind an active one, see
+        :meth:`create_response`).
         """
         self._check_open()
-        await self._control(self._codec.user_text(text))
+        await self._lanes.put("control", self._codec.user_text(text))
         if respond:
-            await self._carry_out(self._machine.request_response(None))
+            await self._user_actions(self._machine.request_response(None), self._turn_lane())
 
     async def send_audio_frame(
         self,
@@ -410,40 +472,53 @@ class RealtimeSession:
     async def commit_audio(self, *, respond: bool | None = None) -> None:
         """Commit the input audio buffer as a user turn.
 
-        The commit goes out after every audio frame queued before it (it travels in the audio
-        lane), and so does the response it requests. With ``respond=None`` a response is
-        requested when turn detection is off (push-to-talk); ``respond=False`` only commits.
+        The commit goes out after every audio frame queued before it, and later
+        ``create_response``/``cancel_response``/``clear_audio`` calls go out after the commit.
+        With ``respond=None`` a response is requested when turn detection is off
+        (push-to-talk); ``respond=False`` only commits.
         """
         self._check_open()
-        await self._lanes.put("audio", self._codec.commit_audio())
+        await self._lanes.put("audio", self._codec.commit_audio(), barrier=True)
         if respond is None:
             respond = self._config.turn_detection is None
         if respond:
-            await self._carry_out(self._machine.request_response(None), lane="audio")
+            await self._user_actions(self._machine.request_response(None), "audio")
 
     async def clear_audio(self) -> None:
-        """Discard the server's uncommitted input audio (and audio still queued here)."""
+        """Discard the uncommitted input audio: frames still queued here, and the server's.
+
+        Frames queued before a pending ``commit_audio()`` still belong to that commit and are
+        kept.
+        """
         self._check_open()
-        self._lanes.clear("audio")
-        await self._control(self._codec.clear_audio())
+        await trio.lowlevel.checkpoint_if_cancelled()
+        lane = self._turn_lane()
+        self._lanes.drop_tail("audio")
+        await self._user_actions([Send(self._codec.clear_audio())], lane)
 
     async def create_response(self, options: ResponseOptions | None = None) -> None:
-        """Request a response (queued and coalesced while another one is active)."""
+        """Request a response: sent at once when none is active, else queued, and all queued
+        requests coalesce into one sent after ``response.done`` (the latest ``options`` win).
+        """
         self._check_open()
-        await self._act(self._machine.request_response(options))
+        await trio.lowlevel.checkpoint_if_cancelled()
+        await self._user_actions(self._machine.request_response(options), self._turn_lane())
 
     async def cancel_response(self) -> None:
-        """Cancel the active response, if any (a no-op when idle)."""
+        """Cancel the active (or requested) response; a no-op when idle."""
         self._check_open()
-        await self._act(self._machine.cancel_response())
+        await trio.lowlevel.checkpoint_if_cancelled()
+        await self._user_actions(self._machine.cancel_response(), self._turn_lane())
 
     async def interrupt(self) -> None:
         """Interrupt the live assistant turn: cancel it, truncate its audio, apply on_interrupt.
 
-        A no-op when nothing is live.
+        A no-op when nothing is live. Safe to call from an ``events()`` loop: the
+        ``interrupted`` event it causes never waits for room in the caller's own queue.
         """
         self._check_open()
-        await self._act(self._machine.interrupt("manual", trio.current_time()))
+        await trio.lowlevel.checkpoint_if_cancelled()
+        await self._user_actions(self._machine.interrupt("manual", trio.current_time()))
 
     def report_playback(self, item_id: str, played_ms: float) -> None:
         """Report how much of ``item_id``'s audio the listener has heard (for truncation)."""
@@ -452,37 +527,44 @@ class RealtimeSession:
     async def update(self, **changes: Any) -> None:
         """Change the session configuration (only the changed fields are sent).
 
-        Raises ``ValueError`` (nothing sent) for invalid values, e.g. ``update(speed=3)``.
+        Raises ``ValueError`` (nothing sent) for invalid values, e.g. ``update(speed=3)``. The
+        new configuration is adopted once its ``session.update`` is queued.
         """
         self._check_open()
         new = attrs.evolve(self._config, **changes)
-        message = self._codec.session_update(new, previous=self._config)
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._lanes.force("control", self._codec.session_update(new, previous=self._config))
         self._config = new
         self._machine.configure(new)
         if self._batches is not None:
             self._batches.default_timeout = new.tool_timeout
-        await self._control(message)
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def update_instructions(self, text: str) -> None:
         """Replace the instructions (``update(instructions=text)``)."""
         await self.update(instructions=text)
 
     async def send_tool_result(self, call_id: str, result: Any) -> None:
-        """Answer an application-answered tool call (``ValueError`` if none is pending)."""
+        """Answer an application-answered tool call (``ValueError`` if none is pending).
+
+        ``result`` is encoded like a tool's return value. Not cancellable: it only hands the
+        result to the waiting call.
+        """
         self._check_open()
         assert self._batches is not None
         self._batches.answer(call_id, result=result)
-        await trio.lowlevel.checkpoint()
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_tool_error(self, call_id: str, message: str) -> None:
         """Fail an application-answered tool call with ``message`` (the model sees it)."""
         self._check_open()
         assert self._batches is not None
         self._batches.answer(call_id, error=message)
-        await trio.lowlevel.checkpoint()
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
 
 _PRIVATE = object()
+_DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
 
 
 def new_session(

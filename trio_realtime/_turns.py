@@ -54,8 +54,8 @@ from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
 __all__ = [
     "Action",
-    "CancelBatch",
     "Codec",
+    "InterruptBatch",
     "PlaybackSource",
     "Publish",
     "SealBatch",
@@ -107,10 +107,11 @@ class StartCall:
 
 
 @attrs.frozen
-class CancelBatch:
-    """Cancel the scope of ``turn_id``'s tool batch (its running calls are interrupted)."""
+class InterruptBatch:
+    """``turn_id`` was interrupted: tell its tools, and cancel its batch scope if ``cancel``."""
 
     turn_id: str
+    cancel: bool
 
 
 @attrs.frozen
@@ -120,7 +121,7 @@ class SealBatch:
     turn_id: str
 
 
-Action: TypeAlias = "Publish | Send | StartCall | CancelBatch | SealBatch"
+Action: TypeAlias = "Publish | Send | StartCall | InterruptBatch | SealBatch"
 
 
 @attrs.define
@@ -144,7 +145,8 @@ class TurnMachine:
     def __init__(self, config: Config, codec: Codec, playback: PlaybackSource | None = None):
         self._codec = codec
         self._playback = playback
-        self._state: Literal["idle", "requested", "active"] = "idle"
+        self._requested = False  # a response.create is out, its response.created not yet in
+        self._active: set[str] = set()  # responses in progress (out-of-band ones too)
         self._queued = False
         self._queued_options: ResponseOptions | None = None
         self._turns: dict[str, _Turn] = {}
@@ -152,6 +154,7 @@ class TurnMachine:
         self._settings = SessionSettings(
             turn_detection=False, create_response=False, interrupt_response=False
         )
+        self._response_tools: dict[str, Tool] = {}  # tools given per response (ResponseOptions)
         self.dropped_audio_deltas = 0
         self.configure(config)
 
@@ -169,7 +172,9 @@ class TurnMachine:
     @property
     def response_state(self) -> Literal["idle", "requested", "active"]:
         """``idle``, ``requested`` (create sent, not started) or ``active``."""
-        return self._state
+        if self._active:
+            return "active"
+        return "requested" if self._requested else "idle"
 
     @property
     def current_turn_id(self) -> str | None:
@@ -189,15 +194,18 @@ class TurnMachine:
                 turn.first_audio.setdefault(item.item_id, now)
             return [Publish(item)]
         if isinstance(item, AssistantTurnStarted):
-            self._state = "active"
-            turn = self._turns[item.turn_id] = _Turn(item.turn_id)
+            self._requested = False
+            self._active.add(item.turn_id)
+            turn = self._turns.get(item.turn_id)
+            if turn is None:  # (a repeated response.created keeps the turn it already has)
+                turn = self._turns[item.turn_id] = _Turn(item.turn_id)
             self._current = turn
             self._forget_old_turns()
             return [Publish(item)]
         if isinstance(item, AssistantTurnCompleted):
             return self._on_response_done(item)
         if isinstance(item, UserSpeechStarted):
-            return [Publish(item), *self.interrupt("barge_in", now)]
+            return self.interrupt("barge_in", now, cause=item)
         if isinstance(item, ToolCallReady):
             return self._on_call_ready(item)
         if isinstance(item, AssistantItemAdded):
@@ -206,8 +214,7 @@ class TurnMachine:
                 turn.items.append(item.item_id)
             return []
         if isinstance(item, ResponseRejected):
-            if self._state == "requested":
-                self._state = "idle"
+            self._requested = False
             return []
         if isinstance(item, SessionSettings):
             self._settings = item
@@ -215,7 +222,10 @@ class TurnMachine:
         return [Publish(item)]
 
     def _on_response_done(self, event: AssistantTurnCompleted) -> list[Action]:
-        self._state = "idle"
+        if event.turn_id in self._active:
+            self._active.discard(event.turn_id)
+        elif not self._active:  # a done whose start we never saw still ends what we asked for
+            self._requested = False
         actions: list[Action] = []
         turn = self._turns.get(event.turn_id)
         if turn is not None:
@@ -238,9 +248,9 @@ class TurnMachine:
         turn.calls[ready.call_id] = ready.name
         if turn.interrupted:
             return [self._failed(turn, ready.call_id, "interrupted before the call started")]
-        tool = self._registry.get(ready.name)
+        tool = self._registry.get(ready.name) or self._response_tools.get(ready.name)
         if tool is None:
-            names = ", ".join(self._registry.names) or "none"
+            names = ", ".join([*self._registry.names, *self._response_tools]) or "none"
             message = f"unknown tool {ready.name!r} (available: {names})"
             return self._fail_now(turn, ready.call_id, message)
         try:
@@ -269,24 +279,29 @@ class TurnMachine:
 
     def call_succeeded(self, turn_id: str, call_id: str, result: Any, output: str) -> list[Action]:
         """A call returned ``result`` (wire ``output`` already encoded)."""
-        turn = self._turns[turn_id]
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            return []
         turn.pending.discard(call_id)
         turn.outputs[call_id] = output
-        event = ToolCallCompleted(
-            turn_id=turn_id, call_id=call_id, name=turn.calls[call_id], result=result
-        )
+        name = turn.calls.get(call_id, "")
+        event = ToolCallCompleted(turn_id=turn_id, call_id=call_id, name=name, result=result)
         return [Publish(event), *self._maybe_submit(turn)]
 
     def call_failed(self, turn_id: str, call_id: str, message: str) -> list[Action]:
         """A call raised, timed out or returned something unencodable."""
-        turn = self._turns[turn_id]
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            return []
         turn.pending.discard(call_id)
         turn.outputs[call_id] = encode_error(message)
         return [self._failed(turn, call_id, message), *self._maybe_submit(turn)]
 
     def call_cancelled(self, turn_id: str, call_id: str, message: str) -> list[Action]:
         """A call was cancelled (interruption or close): it fails and never gets an output."""
-        turn = self._turns[turn_id]
+        turn = self._turns.get(turn_id)
+        if turn is None:
+            return []
         turn.pending.discard(call_id)
         return [self._failed(turn, call_id, message), *self._maybe_submit(turn)]
 
@@ -313,8 +328,10 @@ class TurnMachine:
 
     def request_response(self, options: ResponseOptions | None) -> list[Action]:
         """Ask for a response: sent now when idle, else queued and coalesced."""
-        if self._state == "idle":
-            self._state = "requested"
+        if options is not None and options.tools:
+            self._response_tools.update((tool.name, tool) for tool in options.tools)
+        if not self._requested and not self._active:
+            self._requested = True
             options = options if options is not None else self._queued_options
             self._queued, self._queued_options = False, None
             return [Send(self._codec.create_response(options))]
@@ -325,30 +342,50 @@ class TurnMachine:
 
     def cancel_response(self) -> list[Action]:
         """Cancel the active (or requested) response; nothing happens when idle."""
-        if self._state == "idle":
+        if not self._requested and not self._active:
             return []
-        turn_id = self._current.turn_id if self._state == "active" and self._current else None
+        current = self._current
+        turn_id = (
+            current.turn_id if current is not None and current.turn_id in self._active else None
+        )
         return [Send(self._codec.cancel_response(turn_id))]
 
-    def interrupt(self, reason: Literal["barge_in", "manual", "error"], now: float) -> list[Action]:
-        """Interrupt the live assistant turn, if there is one (otherwise a no-op)."""
+    def interrupt(
+        self,
+        reason: Literal["barge_in", "manual", "error"],
+        now: float,
+        *,
+        cause: RealtimeEvent | None = None,
+    ) -> list[Action]:
+        """Interrupt the live assistant turn, if there is one (otherwise a no-op).
+
+        The effects (``response.cancel``, truncation, the batch's interruption) come before the
+        events (``cause``, then ``interrupted``), so they happen when the interruption is seen,
+        not when a consumer gets to the events. A barge-in also drops a queued response
+        request: the user's new turn drives the next response.
+        """
+        published: list[Action] = [Publish(cause)] if cause is not None else []
         turn = self._current
         if turn is None or turn.interrupted or not self._is_live(turn, now):
-            return []
+            return published
         turn.interrupted = True
-        actions: list[Action] = [Publish(Interrupted(turn_id=turn.turn_id, reason=reason))]
+        actions: list[Action] = []
         server_cancels = self._settings.turn_detection and self._settings.interrupt_response
         if turn.active and (reason != "barge_in" or not server_cancels):
             actions.append(Send(self._codec.cancel_response(turn.turn_id)))
         actions += self._truncate(turn, now)
-        if turn.pending and self._config.on_interrupt is not InterruptPolicy.SUBMIT:
-            actions.append(CancelBatch(turn.turn_id))
+        cancel = bool(turn.pending) and self._config.on_interrupt is not InterruptPolicy.SUBMIT
+        actions.append(InterruptBatch(turn.turn_id, cancel=cancel))
+        if reason == "barge_in":
+            self._queued, self._queued_options = False, None
+        actions += published
+        actions.append(Publish(Interrupted(turn_id=turn.turn_id, reason=reason)))
         actions += self._maybe_submit(turn)
         return actions
 
     def close(self) -> list[Action]:
         """The session is closing: cancel every running batch."""
-        return [CancelBatch(t.turn_id) for t in self._turns.values() if t.pending]
+        return [InterruptBatch(t.turn_id, cancel=True) for t in self._turns.values() if t.pending]
 
     # -- playback and truncation ------------------------------------------------------------
 

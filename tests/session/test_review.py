@@ -1,6 +1,6 @@
 """Review of the session core: cancellation, concurrency and DESIGN 3/4 rules.
 
-Tests marked ``xfail(strict=True)`` demonstrate a problem found in review (they pass once it is
+Each test here demonstrated a problem found in review (it was marked ``xfail(strict=True)`` until
 fixed, and then the marker must go). Unmarked tests pin behaviour nobody had tested yet.
 All on trio's virtual clock, over the in-memory transport with the scripted peer.
 """
@@ -78,7 +78,6 @@ async def _drain(peer: ScriptedPeer, seconds: float = 1.0) -> list[str]:
 # -- 2. unsubscribing while the reader publishes skips another subscriber's event ------------
 
 
-@pytest.mark.xfail(strict=True, reason="_publish iterates the live subscriber list")
 async def test_unsubscribing_during_a_publish_loses_no_event_for_others(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -112,7 +111,6 @@ async def test_unsubscribing_during_a_publish_loses_no_event_for_others(
 # -- 3. interrupt() from the events() loop deadlocks when the primary buffer is full ----------
 
 
-@pytest.mark.xfail(strict=True, reason="interrupt() publishes into the caller's own full queue")
 async def test_interrupt_from_the_event_loop_does_not_deadlock(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -150,7 +148,6 @@ async def slow_tool() -> str:
     return "done"
 
 
-@pytest.mark.xfail(strict=True, reason="interrupt actions publish before they cancel (DESIGN 3.1)")
 async def test_barge_in_cancels_tools_when_the_frame_is_read(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -183,7 +180,6 @@ async def test_barge_in_cancels_tools_when_the_frame_is_read(
 # -- 5. a command cancelled at its first await leaves the state machine changed ---------------
 
 
-@pytest.mark.xfail(strict=True, reason="create_response mutates state before its checkpoint")
 async def test_cancelled_create_response_does_not_wedge_the_response_state(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -199,7 +195,6 @@ async def test_cancelled_create_response_does_not_wedge_the_response_state(
         assert _types(peer) == ["response.create"]
 
 
-@pytest.mark.xfail(strict=True, reason="interrupt marks the turn interrupted before its checkpoint")
 async def test_cancelled_interrupt_can_be_retried(autojump_clock: trio.testing.MockClock) -> None:
     gateway = MemoryGateway()
     async with rt.open_session("m", gateway=gateway) as session:
@@ -218,7 +213,6 @@ async def test_cancelled_interrupt_can_be_retried(autojump_clock: trio.testing.M
         assert session.statistics().events_published.get("interrupted") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="update() adopts the config before its checkpoint")
 async def test_cancelled_update_is_not_half_applied(autojump_clock: trio.testing.MockClock) -> None:
     gateway = MemoryGateway()
     async with rt.open_session("m", gateway=gateway) as session:
@@ -233,12 +227,11 @@ async def test_cancelled_update_is_not_half_applied(autojump_clock: trio.testing
         assert [u["session"].get("instructions") for u in updates] == ["Be brief."]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="send_text cancelled between its two puts wedges 'requested'"
-)
 async def test_send_text_cancelled_after_the_message_does_not_wedge(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
+    """Once send_text queued its message, its response request goes out with it (not waiting,
+    not cancellable half-way), so the wire and the response state agree."""
     gateway = MemoryGateway()
     config = rt.Config(modalities=["text"], turn_detection=None)
     async with rt.open_session("m", gateway=gateway, config=config) as session:
@@ -252,10 +245,10 @@ async def test_send_text_cancelled_after_the_message_does_not_wedge(
                 break
         await _drain_one_slot(session, peer)
         with trio.move_on_after(1):
-            await session.send_text("hello")  # message queued; the create waits, then cancelled
-        await _drain(peer)  # the peer reads again
-        await session.create_response()
-        assert "response.create" in await _drain(peer)
+            await session.send_text("hello")
+        sent = await _drain(peer)
+        assert sent.count("response.create") == 1
+        assert sent.index("response.create") > sent.index("conversation.item.create")
 
 
 async def _drain_one_slot(session: rt.RealtimeSession, peer: ScriptedPeer) -> None:
@@ -269,30 +262,27 @@ async def _drain_one_slot(session: rt.RealtimeSession, peer: ScriptedPeer) -> No
 # -- 6. clear_audio() drops a queued commit and its response.create ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="clear_audio drops a queued response.create: 'requested' forever"
-)
 async def test_clear_audio_after_commit_does_not_wedge_responses(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
+    """clear_audio() keeps a queued commit and its response.create (it drops only the frames
+    queued after them), and goes out after them."""
     gateway = MemoryGateway()
     async with rt.open_session("m", gateway=gateway, config=rt.Config(turn_detection=None)) as s:
         peer = gateway.last_peer
         assert peer is not None
         await _block_the_writer(s, "audio")
         await s.commit_audio()  # push-to-talk: commit + response.create, queued behind audio
+        await s.send_audio_frame(b"\x00\x00" * 480)  # after the commit: cleared below
         await s.clear_audio()
-        await _drain(peer)
-        await s.create_response()
-        assert "response.create" in await _drain(peer)
+        sent = await _drain(peer)
+        tail = sent[sent.index("input_audio_buffer.commit") :]
+        assert tail == ["input_audio_buffer.commit", "response.create", "input_audio_buffer.clear"]
 
 
 # -- 7. control-lane commands overtake a commit / response.create queued in the audio lane ----
 
 
-@pytest.mark.xfail(
-    strict=True, reason="create_response overtakes a commit queued in the audio lane"
-)
 async def test_create_response_after_commit_goes_out_after_the_commit(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -307,9 +297,6 @@ async def test_create_response_after_commit_goes_out_after_the_commit(
         assert types.index("input_audio_buffer.commit") < types.index("response.create")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cancel_response overtakes the create queued by commit_audio"
-)
 async def test_cancel_response_after_commit_audio_is_not_lost(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -334,7 +321,6 @@ async def one_second() -> str:
     return "done"
 
 
-@pytest.mark.xfail(strict=True, reason="a repeated response.created replaces the turn: KeyError")
 async def test_repeated_response_created_does_not_crash_the_session(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -354,7 +340,6 @@ async def test_repeated_response_created_does_not_crash_the_session(
     assert [e.call_id for _, e in rec.kinds("tool_call_completed")] == ["c1"]
 
 
-@pytest.mark.xfail(strict=True, reason="response.done of another id makes the machine idle")
 async def test_done_for_another_response_keeps_creates_queued(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -397,7 +382,6 @@ async def test_done_without_created_publishes_and_releases(
 # -- 9. per-response tools (ResponseOptions.tools) cannot be dispatched ------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="calls are looked up in the session's tools only")
 async def test_tools_given_for_one_response_are_dispatched(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -429,9 +413,6 @@ async def inner_timeout() -> str:
     return "unreachable"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a tool's own TooSlowError with tool_timeout=None: TypeError"
-)
 async def test_a_tools_own_too_slow_error_is_a_tool_failure(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -451,7 +432,6 @@ async def test_a_tools_own_too_slow_error_is_a_tool_failure(
     assert len(failed) == 1 and "TooSlowError" in failed[0][1].error
 
 
-@pytest.mark.xfail(strict=True, reason="a tool's own TooSlowError is reported as the tool timeout")
 async def test_a_tools_own_too_slow_error_is_not_the_session_timeout(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -475,9 +455,6 @@ async def test_a_tools_own_too_slow_error_is_not_the_session_timeout(
 
 
 @pytest.mark.parametrize("closer", ["client", "server"])
-@pytest.mark.xfail(
-    strict=True, reason="the lanes' close error escapes a tool task: connect() raises"
-)
 async def test_close_with_a_tool_report_waiting_for_the_control_lane(
     autojump_clock: trio.testing.MockClock, closer: str
 ) -> None:
@@ -507,7 +484,6 @@ async def test_close_with_a_tool_report_waiting_for_the_control_lane(
 # -- 12. frames the server sent before closing are lost when the writer notices first ---------
 
 
-@pytest.mark.xfail(strict=True, reason="the writer's close handling cancels the reader mid-backlog")
 async def test_frames_sent_before_a_server_close_are_all_published(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -543,7 +519,6 @@ async def test_frames_sent_before_a_server_close_are_all_published(
 # -- 13. while closing, the reader appends to a full queue without bound ----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="stop_blocking() makes put() append past the bound")
 async def test_queues_stay_bounded_while_the_session_closes(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -568,9 +543,6 @@ async def test_queues_stay_bounded_while_the_session_closes(
 # -- 14. a malformed frame during the handshake fails connect() -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="any Error during the handshake, even our own, fails connect"
-)
 async def test_a_malformed_frame_during_the_handshake_is_recoverable(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -605,7 +577,6 @@ async def hang_up(ctx: rt.ToolContext) -> str:
     return "bye"
 
 
-@pytest.mark.xfail(strict=True, reason="aclose() from a tool waits close_timeout for its own batch")
 async def test_a_tool_can_close_the_session_promptly(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -624,7 +595,6 @@ async def test_a_tool_can_close_the_session_promptly(
 # -- 16. a response requested before a barge-in is sent right after it --------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a queued response.create fires after an interruption")
 async def test_no_response_create_right_after_a_barge_in(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -665,7 +635,6 @@ async def quick2() -> str:
     return "quick2"
 
 
-@pytest.mark.xfail(strict=True, reason="an outcome's report is not shielded: a subscriber loses it")
 async def test_a_lossless_subscriber_sees_every_outcome_across_an_interruption(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -705,7 +674,6 @@ async def test_a_lossless_subscriber_sees_every_outcome_across_an_interruption(
 # -- 18. the limiter wait counts against a call's timeout ---------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="time queued for max_concurrent_tools counts as tool time")
 async def test_queued_calls_get_their_full_timeout(autojump_clock: trio.testing.MockClock) -> None:
     gateway = MemoryGateway()
     rec = Recorder()
@@ -732,7 +700,6 @@ async def test_queued_calls_get_their_full_timeout(autojump_clock: trio.testing.
 # -- 19. an event appended after the terminal session_closed ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a forced put() appends after finish(): event after the end")
 async def test_nothing_follows_the_terminal_event() -> None:
     from trio_realtime._fanout import EventQueue
 
@@ -756,7 +723,6 @@ async def test_nothing_follows_the_terminal_event() -> None:
 # -- 20. a failure while building the session leaves the transport open ----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="connect_session leaves the transport open if setup fails")
 async def test_a_bad_session_option_leaves_nothing_open(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
@@ -764,9 +730,8 @@ async def test_a_bad_session_option_leaves_nothing_open(
     async with trio.open_nursery() as nursery:
         with pytest.raises(ValueError, match="buffer"):
             await rt.connect_session(nursery, "m", gateway=gateway, event_buffer=0)
-        peer = await gateway.next_peer()
-        # a websocket transport's reader task would now run in `nursery` until closed
-        assert peer.transport.closed is not None
+        # the options are checked before anything is opened
+        assert gateway.last_peer is None
 
 
 # -- pinned behaviour (passing) ------------------------------------------------------------------
