@@ -7,6 +7,7 @@ the library publishes. Real sockets on loopback, so the real clock with instant 
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -61,14 +62,16 @@ async def local_session(
             nursery.cancel_scope.cancel()
 
 
-_streams: dict[int, rt.EventStream] = {}
+_streams: weakref.WeakKeyDictionary[rt.RealtimeSession, rt.EventStream] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def events_of(session: rt.RealtimeSession) -> rt.EventStream:
     """The session's primary stream (events() may be taken only once)."""
-    if id(session) not in _streams:
-        _streams[id(session)] = session.events()
-    return _streams[id(session)]
+    if session not in _streams:
+        _streams[session] = session.events()
+    return _streams[session]
 
 
 async def collect(
