@@ -13,49 +13,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import pydantic
-from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 
-__all__ = [
-    "ALLOWED_EXTRAS",
-    "assert_valid_client_event",
-    "assert_valid_server_event",
-    "client_event_problems",
-    "server_event_problems",
-]
+from tests.protocol.wire import CLIENT_ADAPTER, SERVER_ADAPTER, SERVER_EXTRAS, undeclared_fields
 
-SERVER = TypeAdapter(Annotated[RealtimeServerEvent, Field(discriminator="type")])
-CLIENT = TypeAdapter(Annotated[RealtimeClientEvent, Field(discriminator="type")])
-
-ALLOWED_EXTRAS: dict[str, set[str]] = {
-    "obfuscation": {"*"},
-    "id": {"RealtimeSessionCreateRequest"},
-    "object": {"RealtimeSessionCreateRequest"},
-    "expires_at": {"RealtimeSessionCreateRequest"},
-}
-
-
-def _extras(obj: Any, path: str = "$") -> list[str]:
-    found: list[str] = []
-    if isinstance(obj, pydantic.BaseModel):
-        name = type(obj).__name__
-        for key in obj.__pydantic_extra__ or {}:
-            allowed = ALLOWED_EXTRAS.get(key, set())
-            if "*" not in allowed and name not in allowed:
-                found.append(f"{path}.{key} (undeclared on {name})")
-        for field in type(obj).model_fields:
-            found += _extras(getattr(obj, field), f"{path}.{field}")
-    elif isinstance(obj, (list, tuple)):
-        for i, value in enumerate(obj):
-            found += _extras(value, f"{path}[{i}]")
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            found += _extras(value, f"{path}.{key}")
-    return found
+SERVER = SERVER_ADAPTER
+CLIENT = CLIENT_ADAPTER
 
 
 def _audio_payloads(raw: dict[str, Any]) -> list[Any]:
@@ -84,7 +51,8 @@ def _problems(adapter: TypeAdapter[Any], frame: str | bytes | dict[str, Any]) ->
             f"{kind}: {'.'.join(str(x) for x in err['loc'][1:]) or '$'}: {err['msg']}"
             for err in exc.errors()
         ]
-    problems = [f"{kind}: {extra}" for extra in _extras(model)]
+    allowed = SERVER_EXTRAS if adapter is SERVER else {}
+    problems = [f"{kind}: {extra}" for extra in undeclared_fields(model, allowed)]
     for payload in _audio_payloads(raw):
         try:
             base64.b64decode(payload, validate=True)
