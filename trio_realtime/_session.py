@@ -67,7 +67,6 @@ class RealtimeSession:
         self._lanes = WriterLanes()
         self._primary = EventQueue(event_buffer) if primary_events else None
         self._primary_taken = False
-        self._event_buffer = event_buffer
         self._subscribers: list[EventQueue] = []
         self._published: dict[str, int] = {}
         self._scope = trio.CancelScope()
