@@ -9,9 +9,8 @@ nursery with:
 2. the **writer**: drains the control lane before the audio lane; sends never interleave;
 3. **tool batches** (:mod:`._batches`).
 
-Commands queue encoded messages for the writer and return once queued (in order). After the
-server closed the session they raise :class:`SessionClosedError`; after ``aclose()`` they raise
-``trio.ClosedResourceError``.
+The commands (:mod:`._session_commands`) queue encoded messages for the writer and return once
+queued (in order); events reach consumers through :mod:`._publisher`.
 """
 
 from __future__ import annotations
@@ -20,28 +19,26 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-import attrs
 import trio
 
-from ._audio_frames import AudioFrame, pcm16_frame
 from ._batches import BatchRunner
 from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
-from ._fanout import EventQueue, EventStream, Overflow, Subscription
+from ._fanout import EventStream, Overflow, Subscription
 from ._lanes import Lane, WriterLanes
+from ._publisher import Publisher
+from ._session_commands import SessionCommands
 from ._statistics import SessionStatistics
 from ._turns import Action, InterruptBatch, Publish, SealBatch, Send, StartCall, TurnMachine
 from .audio.playback import PlaybackTracker
-from .config import Config, ResponseOptions
+from .config import Config
 from .events import Error, RealtimeEvent, SessionClosed, SessionOpened, SessionUpdated
 from .protocol.openai import OpenAIProtocol
 from .transport import CloseInfo, Transport, TransportClosed
 
 __all__ = ["RealtimeSession"]
 
-_MAX_APPEND_BYTES = 8 * 2**20
 
-
-class RealtimeSession:
+class RealtimeSession(SessionCommands):
     """One realtime conversation with a model. Obtain it from ``Broker.connect()``."""
 
     def __init__(
@@ -65,10 +62,7 @@ class RealtimeSession:
         self.playback = playback if playback is not None else PlaybackTracker()
         self._machine = TurnMachine(config, codec, self.playback)
         self._lanes = WriterLanes()
-        self._primary = EventQueue(event_buffer) if primary_events else None
-        self._primary_taken = False
-        self._subscribers: list[EventQueue] = []
-        self._published: dict[str, int] = {}
+        self._out = Publisher(buffer=event_buffer, primary=primary_events)
         self._scope = trio.CancelScope()
         self._reader_scope = trio.CancelScope()
         self._batches: BatchRunner | None = None
@@ -169,9 +163,7 @@ class RealtimeSession:
 
     async def _stop_tools(self) -> None:
         """Cancel every running tool and let its cancellation be reported (bounded)."""
-        for queue in (self._primary, *self._subscribers):
-            if queue is not None:
-                queue.stop_blocking()
+        self._out.stop_blocking()
         if self._batches is not None:
             self._batches.cancel_all()
             if not self._batches.in_tool():  # a tool closing its own session can't wait for it
@@ -218,16 +210,9 @@ class RealtimeSession:
         return error
 
     def _finish(self, final: SessionClosed) -> None:
-        self._published["session_closed"] = self._published.get("session_closed", 0) + 1
-        for queue in (self._primary, *self._subscribers):
-            if queue is not None:
-                queue.finish(final)
+        self._out.finish(final)
         self._scope.cancel()
         self._closed.set()
-
-    def _check_open(self) -> None:
-        if self._closing:
-            raise self._closed_error()
 
     # -- tasks --------------------------------------------------------------------------------
 
@@ -319,27 +304,16 @@ class RealtimeSession:
             assert self._batches is not None
             self._batches.seal(action.turn_id)
 
-    def _count(self, event: RealtimeEvent) -> None:
-        kind = event.kind
-        self._published[kind] = self._published.get(kind, 0) + 1
+    def _note(self, event: RealtimeEvent) -> RealtimeEvent:
         if isinstance(event, Error) and not event.recoverable:
             self._fatal = ProviderError(event.message, code=event.code)
+        return event
 
     async def _publish(self, event: RealtimeEvent) -> None:
-        """Hand ``event`` to every consumer, waiting for room where the policy says so."""
-        self._count(event)
-        if self._primary is not None:
-            await self._primary.put(event)
-        for queue in tuple(self._subscribers):
-            if queue.wants(event):
-                await queue.put(event)
+        await self._out.publish(self._note(event))
 
     def _publish_now(self, event: RealtimeEvent) -> None:
-        """Hand ``event`` to every consumer without waiting (see ``EventQueue.push``)."""
-        self._count(event)
-        for queue in (self._primary, *self._subscribers):
-            if queue is not None and queue.wants(event):
-                queue.push(event)
+        self._out.publish_now(self._note(event))
 
     # -- consuming ----------------------------------------------------------------------------
 
@@ -351,14 +325,7 @@ class RealtimeSession:
         use :meth:`subscribe`). It can be consumed once; iteration ends after
         ``session_closed``. Cancelling the iteration loses no event.
         """
-        if self._primary is None:
-            raise RuntimeError("this session was opened with primary_events=False; use subscribe()")
-        if self._primary_taken:
-            raise RuntimeError(
-                "events() can be consumed only once; use session.subscribe() for more consumers"
-            )
-        self._primary_taken = True
-        return EventStream(self._primary)
+        return self._out.primary_stream()
 
     def subscribe(
         self,
@@ -374,18 +341,13 @@ class RealtimeSession:
         discards its oldest event, ``close`` ends its stream with ``SubscriberOverflowError``.
         Drops are counted in :meth:`statistics`.
         """
-        queue = EventQueue(buffer, overflow, kinds)
-        if self._closing:
-            queue.finish()
-        else:
-            self._subscribers.append(queue)
-        return Subscription(queue, self._subscribers)
+        return self._out.subscribe(kinds, buffer, overflow)
 
     def statistics(self) -> SessionStatistics:
         """Counters (events per kind, frames, bytes, drops) and queue depths."""
         codec = self._codec.statistics()
         return SessionStatistics(
-            events_published=dict(self._published),
+            events_published=dict(self._out.counts),
             frames_received=codec.frames_received,
             frames_sent=codec.frames_sent,
             bytes_received=codec.bytes_received,
@@ -396,170 +358,10 @@ class RealtimeSession:
             dropped_audio_deltas=self._machine.dropped_audio_deltas,
             control_queue=self._lanes.depth("control"),
             audio_queue=self._lanes.depth("audio"),
-            primary=self._primary.statistics() if self._primary is not None else None,
-            subscribers=tuple(q.statistics() for q in self._subscribers),
+            primary=self._out.primary_statistics(),
+            subscribers=self._out.subscriber_statistics(),
             tools_running=self._batches.running if self._batches is not None else 0,
         )
-
-    # -- commands -----------------------------------------------------------------------------
-    #
-    # Cancellation, for every command: a command cancelled before it queued anything did
-    # nothing; once its first message is queued, the rest of it (e.g. the response request of
-    # send_text) is carried out at once without waiting (_apply_now), so the state machine
-    # never runs ahead of the wire.
-
-    def _turn_lane(self) -> Lane:
-        """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
-        return "audio" if self._lanes.has_barrier("audio") else "control"
-
-    async def _user_actions(self, actions: Sequence[Action], lane: Lane = "control") -> None:
-        self._apply_now(actions, lane)
-        await trio.lowlevel.cancel_shielded_checkpoint()
-
-    async def send_text(self, text: str, *, respond: bool = True) -> None:
-        """Add a user text message and (unless ``respond=False``) request a response.
-
-        Returns once queued (the response is queued behind an active one, see
-        :meth:`create_response`).
-        """
-        self._check_open()
-        await self._lanes.put("control", self._codec.user_text(text))
-        if respond:
-            await self._user_actions(self._machine.request_response(None), self._turn_lane())
-
-    async def send_audio_frame(
-        self,
-        pcm: AudioFrame,
-        *,
-        sample_rate: int | None = None,
-    ) -> None:
-        """Append a frame of PCM16 mono audio at the session's input rate.
-
-        ``pcm`` is little-endian bytes or an int16 array; the wrong dtype, an odd byte count or
-        a ``sample_rate`` other than the session's raise ``ValueError`` before anything is sent.
-        Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
-        whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
-        """
-        data = pcm16_frame(pcm, sample_rate, self._config.input_sample_rate)
-        self._check_open()
-        for start in range(0, len(data), _MAX_APPEND_BYTES):
-            await self._lanes.put(
-                "audio", self._codec.append_audio(data[start : start + _MAX_APPEND_BYTES])
-            )
-        if not data:
-            await trio.lowlevel.checkpoint()
-
-    def send_audio_frame_nowait(
-        self,
-        pcm: AudioFrame,
-        *,
-        sample_rate: int | None = None,
-    ) -> None:
-        """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
-        data = pcm16_frame(pcm, sample_rate, self._config.input_sample_rate)
-        self._check_open()
-        if len(data) > _MAX_APPEND_BYTES:
-            raise ValueError(f"a nowait frame is limited to {_MAX_APPEND_BYTES} bytes")
-        if data:
-            self._lanes.put_nowait("audio", self._codec.append_audio(data))
-
-    def send_text_nowait(self, text: str) -> None:
-        """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
-        self._check_open()
-        self._lanes.put_nowait("control", self._codec.user_text(text))
-
-    async def commit_audio(self, *, respond: bool | None = None) -> None:
-        """Commit the input audio buffer as a user turn.
-
-        The commit goes out after every audio frame queued before it, and later
-        ``create_response``/``cancel_response``/``clear_audio`` calls go out after the commit.
-        With ``respond=None`` a response is requested when turn detection is off
-        (push-to-talk); ``respond=False`` only commits.
-        """
-        self._check_open()
-        await self._lanes.put("audio", self._codec.commit_audio(), barrier=True)
-        if respond is None:
-            respond = self._config.turn_detection is None
-        if respond:
-            await self._user_actions(self._machine.request_response(None), "audio")
-
-    async def clear_audio(self) -> None:
-        """Discard the uncommitted input audio: frames still queued here, and the server's.
-
-        Frames queued before a pending ``commit_audio()`` still belong to that commit and are
-        kept.
-        """
-        self._check_open()
-        await trio.lowlevel.checkpoint_if_cancelled()
-        lane = self._turn_lane()
-        self._lanes.drop_tail("audio")
-        await self._user_actions([Send(self._codec.clear_audio())], lane)
-
-    async def create_response(self, options: ResponseOptions | None = None) -> None:
-        """Request a response: sent at once when none is active, else queued, and all queued
-        requests coalesce into one sent after ``response.done`` (the latest ``options`` win).
-        """
-        self._check_open()
-        await trio.lowlevel.checkpoint_if_cancelled()
-        await self._user_actions(self._machine.request_response(options), self._turn_lane())
-
-    async def cancel_response(self) -> None:
-        """Cancel the active (or requested) response; a no-op when idle."""
-        self._check_open()
-        await trio.lowlevel.checkpoint_if_cancelled()
-        await self._user_actions(self._machine.cancel_response(), self._turn_lane())
-
-    async def interrupt(self) -> None:
-        """Interrupt the live assistant turn: cancel it, truncate its audio, apply on_interrupt.
-
-        A no-op when nothing is live. Safe to call from an ``events()`` loop: the
-        ``interrupted`` event it causes never waits for room in the caller's own queue.
-        """
-        self._check_open()
-        await trio.lowlevel.checkpoint_if_cancelled()
-        await self._user_actions(self._machine.interrupt("manual", trio.current_time()))
-
-    def report_playback(self, item_id: str, played_ms: float) -> None:
-        """Report how much of ``item_id``'s audio the listener has heard (for truncation)."""
-        self.playback.on_play(item_id, played_ms)
-
-    async def update(self, **changes: Any) -> None:
-        """Change the session configuration (only the changed fields are sent).
-
-        Raises ``ValueError`` (nothing sent) for invalid values, e.g. ``update(speed=3)``. The
-        new configuration is adopted once its ``session.update`` is queued.
-        """
-        self._check_open()
-        new = attrs.evolve(self._config, **changes)
-        await trio.lowlevel.checkpoint_if_cancelled()
-        self._lanes.force("control", self._codec.session_update(new, previous=self._config))
-        self._config = new
-        self._machine.configure(new)
-        if self._batches is not None:
-            self._batches.default_timeout = new.tool_timeout
-        await trio.lowlevel.cancel_shielded_checkpoint()
-
-    async def update_instructions(self, text: str) -> None:
-        """Replace the instructions (``update(instructions=text)``)."""
-        await self.update(instructions=text)
-
-    async def send_tool_result(self, call_id: str, result: Any) -> None:
-        """Answer an application-answered tool call (``ValueError`` if none is pending).
-
-        ``result`` is encoded like a tool's return value. Not cancellable: it only hands the
-        result to the waiting call.
-        """
-        self._check_open()
-        assert self._batches is not None
-        self._batches.answer(call_id, result=result)
-        await trio.lowlevel.cancel_shielded_checkpoint()
-
-    async def send_tool_error(self, call_id: str, message: str) -> None:
-        """Fail an application-answered tool call with ``message`` (the model sees it)."""
-        self._check_open()
-        assert self._batches is not None
-        self._batches.answer(call_id, error=message)
-        await trio.lowlevel.cancel_shielded_checkpoint()
 
 
 _PRIVATE = object()
