@@ -21,9 +21,8 @@ from ._errors import (
     RealtimeError,
     SessionClosedError,
 )
-from ._fanout import EventStream, SubscriberOverflowError, Subscription
-from ._session import RealtimeSession
-from ._statistics import SessionStatistics
+from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
+from ._session import RealtimeSession, SessionStatistics
 from .audio.playback import PlaybackTracker
 from .config import (
     Config,
@@ -34,6 +33,7 @@ from .config import (
     Transcription,
 )
 from .events import (
+    AgentHandoff,
     AssistantAudioDelta,
     AssistantText,
     AssistantTextDelta,
@@ -45,7 +45,11 @@ from .events import (
     Interrupted,
     RateLimited,
     RealtimeEvent,
+    Reconnected,
+    Reconnecting,
+    ServerEvent,
     SessionClosed,
+    SessionEvent,
     SessionOpened,
     SessionUpdated,
     ToolBatchSubmitted,
@@ -68,6 +72,7 @@ from .tools import Tool, ToolContext
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentHandoff",
     "AssistantAudioDelta",
     "AssistantText",
     "AssistantTextDelta",
@@ -86,16 +91,21 @@ __all__ = [
     "PlaybackTracker",
     "ProtocolError",
     "ProviderError",
+    "QueueStatistics",
     "RateLimited",
     "RealtimeConnectionError",
     "RealtimeError",
     "RealtimeEvent",
     "RealtimeSession",
+    "Reconnected",
+    "Reconnecting",
     "ResponseOptions",
     "SemanticVad",
+    "ServerEvent",
     "ServerVad",
     "SessionClosed",
     "SessionClosedError",
+    "SessionEvent",
     "SessionOpened",
     "SessionStatistics",
     "SessionUpdated",

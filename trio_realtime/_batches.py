@@ -1,30 +1,34 @@
 """Running a turn's tool calls: one cancel scope and child nursery per batch.
 
-A :class:`BatchRunner` lives inside the session's nursery. The first call of a turn starts that
-turn's batch task, which enters the batch's :class:`trio.CancelScope` and holds a child nursery
-open until the batch is sealed (``response.done``) and its calls have finished. Every call runs in
-its own task: async tools are awaited, sync tools run in ``trio.to_thread.run_sync``, application
-answered tools wait for ``send_tool_result``/``send_tool_error``. A ``CapacityLimiter`` bounds how
-many run at once and a per-tool timeout bounds each. Only ``Exception`` is caught from a tool,
-never ``trio.Cancelled``: cancelling the batch scope (interruption, close) cancels its calls at
-once, and each cancelled call is reported exactly once.
+A :class:`BatchRunner` lives inside the session's nursery. The first call of a turn creates that
+turn's batch — its :class:`trio.CancelScope` exists from that moment, so an interruption that
+arrives before the batch task runs still takes effect — and starts the batch task, which holds a
+child nursery open until the batch is sealed (the response is done) and its calls have finished.
+:meth:`start` is synchronous: the session carries out a step's actions without waiting.
+
+Every call runs in its own task, inside its own cancel scope (so the provider can withdraw one
+call) nested in the batch's: async tools are awaited, sync tools run in
+``trio.to_thread.run_sync``, application-answered tools wait for
+``send_tool_result``/``send_tool_error``. A ``CapacityLimiter`` bounds how many run at once and a
+per-tool timeout bounds each. Only ``Exception`` is caught from a tool, never ``trio.Cancelled``:
+cancelling the batch scope (interruption, close) cancels its calls at once, and each call's
+outcome — including a cancellation — is reported exactly once, synchronously, through ``apply``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 import trio
 
-from ._turns import Action, StartCall
+from ._actions import Action, StartCall
+from ._turns import TurnMachine
 from .tools import ToolContext, ToolResultError, encode_result
 
 __all__ = ["BatchRunner"]
-
-Outcome = Callable[[str, str], Sequence[Action]]
 
 
 @attrs.define(eq=False)
@@ -34,6 +38,8 @@ class _Batch:
     interrupted: trio.Event = attrs.Factory(trio.Event)
     sealed: trio.Event = attrs.Factory(trio.Event)
     nursery: trio.Nursery | None = None
+    waiting: list[StartCall] = attrs.Factory(list)  # started before the nursery opened
+    call_scopes: dict[str, trio.CancelScope] = attrs.Factory(dict)
 
 
 @attrs.define(eq=False)
@@ -46,23 +52,23 @@ class _AppCall:
 class BatchRunner:
     """Starts, cancels and reports tool calls for a session.
 
-    ``report`` is awaited with the actions the turn machine returns for each outcome (the session
-    carries them out); it runs shielded for a cancelled call, so the cancellation is reported.
+    ``apply`` is called (synchronously) with the actions the turn machine returns for each
+    outcome; ``session`` is what tools see as ``ToolContext.session``.
     """
 
     def __init__(
         self,
         nursery: trio.Nursery,
         *,
-        machine: Any,
-        report: Callable[[Sequence[Action]], Awaitable[None]],
+        machine: TurnMachine,
+        apply: Callable[[Sequence[Action]], None],
         default_timeout: float | None,
         max_concurrent: int,
-        session: Any = None,
+        session: object = None,
     ) -> None:
         self._nursery = nursery
         self._machine = machine
-        self._report = report
+        self._apply = apply
         self._limiter = trio.CapacityLimiter(max_concurrent)
         self._session = session
         self.default_timeout = default_timeout
@@ -91,18 +97,19 @@ class BatchRunner:
         batch = self._batches.get(turn_id)
         return batch.scope if batch else None
 
-    async def start(self, action: StartCall) -> None:
-        """Run ``action``'s call in its turn's batch (starting the batch if needed)."""
+    def start(self, action: StartCall) -> None:
+        """Run ``action``'s call in its turn's batch (creating the batch if needed)."""
         if action.tool.answered_by_app:  # registered before tool_call_dispatched is published
             self._app_calls[action.call_id] = _AppCall()
         batch = self._batches.get(action.turn_id)
         if batch is None:
             batch = self._batches[action.turn_id] = _Batch(action.turn_id)
-            await self._nursery.start(self._run_batch, batch)
-        if batch.nursery is None or batch.scope.cancel_called:
-            await self._cancelled(action, "interrupted before the call started")
-            return
-        batch.nursery.start_soon(self._run_call, batch, action)
+            self._nursery.start_soon(self._run_batch, batch)
+        batch.call_scopes[action.call_id] = trio.CancelScope()
+        if batch.nursery is None:
+            batch.waiting.append(action)
+        else:
+            batch.nursery.start_soon(self._run_call, batch, action)
 
     def seal(self, turn_id: str) -> None:
         """No more calls will join ``turn_id``'s batch."""
@@ -123,6 +130,15 @@ class BatchRunner:
             batch.interrupted.set()
             batch.scope.cancel()
 
+    def cancel_calls(self, turn_id: str, call_ids: Sequence[str]) -> None:
+        """Cancel only these calls of ``turn_id``'s batch (the provider withdrew them)."""
+        batch = self._batches.get(turn_id)
+        if batch is not None:
+            for call_id in call_ids:
+                scope = batch.call_scopes.get(call_id)
+                if scope is not None:
+                    scope.cancel()
+
     def cancel_all(self) -> None:
         """Cancel every batch (the session is closing)."""
         for turn_id in list(self._batches):
@@ -139,23 +155,25 @@ class BatchRunner:
         call.result, call.error = result, error
         call.done.set()
 
-    async def _run_batch(
-        self, batch: _Batch, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-    ) -> None:
+    async def _run_batch(self, batch: _Batch) -> None:
         try:
             with batch.scope:
                 async with trio.open_nursery() as nursery:
                     batch.nursery = nursery
-                    task_status.started()
+                    for action in batch.waiting:
+                        nursery.start_soon(self._run_call, batch, action)
+                    batch.waiting.clear()
                     await batch.sealed.wait()
         finally:
             batch.nursery = None
+            for action in batch.waiting:  # never started: the batch failed to open
+                self._report_cancelled(action, "interrupted before the call started")
             self._batches.pop(batch.turn_id, None)
             if not self._batches:
                 self._idle.unpark_all()
 
     async def _run_call(self, batch: _Batch, action: StartCall) -> None:
-        tool = action.tool
+        tool, machine = action.tool, self._machine
         timeout = tool.timeout if tool.timeout is not None else self.default_timeout
         context = ToolContext(
             call_id=action.call_id,
@@ -164,24 +182,27 @@ class BatchRunner:
             interrupted=batch.interrupted,
             session=self._session,
         )
-        machine = self._machine
         task = trio.lowlevel.current_task()
         self._call_tasks.add(task)
         try:
-            async with self._limiter:  # the timeout starts once the call may actually run
-                with trio.move_on_after(math.inf if timeout is None else timeout) as deadline:
-                    if tool.answered_by_app:
-                        result: Any = await self._wait_for_app(action.call_id)
-                    else:
-                        result = await tool.call(action.args, context)
-            if deadline.cancelled_caught:
+            with batch.call_scopes[action.call_id] as own:
+                async with self._limiter:  # the timeout starts once the call may actually run
+                    with trio.move_on_after(math.inf if timeout is None else timeout) as deadline:
+                        if tool.answered_by_app:
+                            result: Any = await self._wait_for_app(action.call_id)
+                        else:
+                            result = await tool.call(action.args, context)
+            if own.cancelled_caught:
+                message = "cancelled: the provider withdrew the call"
+                actions = machine.call_cancelled(action.turn_id, action.call_id, message)
+            elif deadline.cancelled_caught:
                 message = f"tool {tool.name!r} timed out after {timeout:g} s"
                 actions = machine.call_failed(action.turn_id, action.call_id, message)
             else:
                 output = encode_result(result)
                 actions = machine.call_succeeded(action.turn_id, action.call_id, result, output)
         except trio.Cancelled:
-            await self._cancelled(
+            self._report_cancelled(
                 action, "interrupted: the turn was interrupted or the session closed"
             )
             raise
@@ -193,14 +214,12 @@ class BatchRunner:
         finally:
             self._app_calls.pop(action.call_id, None)
             self._call_tasks.discard(task)
-        with trio.CancelScope(shield=True):  # an outcome is reported even if we are cancelled
-            await self._report(actions)
+            batch.call_scopes.pop(action.call_id, None)
+        self._apply(actions)
 
-    async def _cancelled(self, action: StartCall, message: str) -> None:
+    def _report_cancelled(self, action: StartCall, message: str) -> None:
         self._app_calls.pop(action.call_id, None)
-        actions = self._machine.call_cancelled(action.turn_id, action.call_id, message)
-        with trio.CancelScope(shield=True):
-            await self._report(actions)
+        self._apply(self._machine.call_cancelled(action.turn_id, action.call_id, message))
 
     async def _wait_for_app(self, call_id: str) -> Any:
         call = self._app_calls[call_id]

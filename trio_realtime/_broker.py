@@ -30,8 +30,10 @@ class Broker:
     """Opens sessions against ``model`` through ``gateway`` with ``config``.
 
     ``playback`` is a :class:`~trio_realtime.audio.PlaybackTracker` shared with an audio sink
-    (each session gets a fresh one by default). ``primary_events=False`` opens sessions without
-    the primary ``events()`` stream, for applications that only ``subscribe()``.
+    (each session gets a fresh one by default). ``event_buffer`` bounds the primary stream.
+    ``primary_events=False`` opens sessions without the primary ``events()`` stream, for
+    applications that only ``subscribe()``. ``server_events=True`` also publishes the provider
+    events the 23 kinds do not cover, as ``server_event`` (:class:`~trio_realtime.ServerEvent`).
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class Broker:
         playback: PlaybackTracker | None = None,
         event_buffer: int = 256,
         primary_events: bool = True,
+        server_events: bool = False,
     ) -> None:
         self.model = model
         self.gateway = gateway
@@ -51,6 +54,7 @@ class Broker:
             "playback": playback,
             "event_buffer": event_buffer,
             "primary_events": primary_events,
+            "server_events": server_events,
         }
 
     def __repr__(self) -> str:
@@ -96,6 +100,7 @@ async def connect_session(
     playback: PlaybackTracker | None = None,
     event_buffer: int = 256,
     primary_events: bool = True,
+    server_events: bool = False,
 ) -> RealtimeSession:
     """Open a session whose tasks run in ``nursery``; the caller must ``aclose()`` it.
 
@@ -111,7 +116,7 @@ async def connect_session(
     try:
         session = new_session(
             transport,
-            gateway.codec(config),
+            gateway.codec(config, model=model, server_events=server_events),
             config,
             close_timeout=gateway.close_timeout,
             playback=playback,
@@ -123,8 +128,8 @@ async def connect_session(
             await transport.aclose()
         raise
     try:
-        await nursery.start(session._run)
-        await session._wait_ready(deadline)
+        await nursery.start(session._rt.run)
+        await session._rt.wait_ready(deadline)
     except BaseException:
         with trio.CancelScope(shield=True):
             await session.aclose()

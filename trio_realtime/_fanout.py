@@ -1,10 +1,24 @@
-"""Bounded event queues: the primary ``events()`` stream and ``subscribe()`` consumers.
+"""Bounded event queues and the fan-out that feeds them.
 
-Each consumer owns one :class:`EventQueue`. The session's reader puts every event into the
-primary queue (waiting while it is full: backpressure reaches the socket) and into each
-subscriber's queue according to that subscriber's overflow policy. A queue is finished exactly
-once, with the terminal ``session_closed`` event, which is always accepted even when the queue is
-full, so closing never waits on a stalled consumer.
+Every consumer owns one :class:`EventQueue`: the primary ``events()`` stream and each
+``subscribe()`` consumer. The session's reader hands every event of a frame to :class:`Fanout`
+without waiting (``publish``), then — before it reads the next frame — waits until every
+``block`` queue is back under its bound (``wait_room``). So:
+
+- a ``block`` queue (the primary stream, and subscribers that ask for it) is **lossless** and
+  bounded: it may exceed its bound by the events of one frame (plus the few events a user's own
+  command causes, e.g. ``interrupted``), and past ``bound + SLACK`` its oldest event is dropped
+  and counted (a backstop that a consumer reading its stream never reaches);
+- a ``drop_oldest`` queue discards its oldest event when full (counted);
+- a ``close`` queue ends with :class:`SubscriberOverflowError` when full.
+
+Each queue is finished exactly once, with the terminal ``session_closed`` event, which is always
+accepted, so closing never waits on a stalled consumer.
+
+**Fairness.** A consumer that finds events already queued takes them without a full schedule
+point each: every ``receive()`` is a cancel point, and a schedule point at least every
+:data:`FAIRNESS` events and whenever it has to wait, so no task starves while a fast producer
+and consumer hand over batches.
 """
 
 from __future__ import annotations
@@ -16,11 +30,14 @@ from typing import Literal, TypeAlias
 import attrs
 import trio
 
-from .events import RealtimeEvent
+from .events import SessionClosed, SessionEvent
 
 __all__ = [
+    "FAIRNESS",
+    "SLACK",
     "EventQueue",
     "EventStream",
+    "Fanout",
     "Overflow",
     "QueueStatistics",
     "SubscriberOverflowError",
@@ -29,8 +46,10 @@ __all__ = [
 
 Overflow: TypeAlias = Literal["block", "drop_oldest", "close"]
 
-#: How far past its bound a ``block`` queue may grow through :meth:`EventQueue.push`.
-SLACK = 64
+#: How far past its bound a ``block`` queue may grow before its oldest event is dropped.
+SLACK = 256
+#: A consumer makes a schedule point at least every this many events.
+FAIRNESS = 32
 
 
 class SubscriberOverflowError(trio.BrokenResourceError):
@@ -50,12 +69,24 @@ class QueueStatistics:
 
 
 class EventQueue:
-    """A bounded FIFO of events for one consumer, with an overflow policy.
+    """A bounded FIFO of events for one consumer, with an overflow policy (module docstring)."""
 
-    ``put`` waits for room under ``block``; under ``drop_oldest`` it discards the oldest
-    buffered event (counted in ``dropped``); under ``close`` it finishes the queue so that the
-    consumer gets :class:`SubscriberOverflowError` after the events already buffered.
-    """
+    __slots__ = (
+        "_closed",
+        "_delivered",
+        "_dropped",
+        "_failure",
+        "_finished",
+        "_items",
+        "_kinds",
+        "_low_water",
+        "_max",
+        "_not_empty",
+        "_not_full",
+        "_overflow",
+        "_released",
+        "_streak",
+    )
 
     def __init__(
         self,
@@ -69,81 +100,55 @@ class EventQueue:
             raise ValueError(
                 f"overflow must be 'block', 'drop_oldest' or 'close', not {overflow!r}"
             )
-        self._items: deque[RealtimeEvent] = deque()
+        self._items: deque[SessionEvent] = deque()
         self._max = max_buffer
+        self._low_water = max_buffer // 2  # a waiting producer resumes at or below this
         self._overflow: Overflow = overflow
         self._kinds = frozenset(kinds) if kinds is not None else None
-        self._finished = False
-        self._forced = False
+        self._finished = False  # no more events will come (terminal event in, or failed)
+        self._closed = False  # the consumer closed its end
+        self._released = False  # the session is closing: the producer never waits again
         self._failure: BaseException | None = None
         self._not_empty = trio.lowlevel.ParkingLot()
         self._not_full = trio.lowlevel.ParkingLot()
         self._delivered = 0
         self._dropped = 0
+        self._streak = 0
 
-    def wants(self, event: RealtimeEvent) -> bool:
+    def wants(self, event: SessionEvent) -> bool:
         """Whether this consumer's ``kinds`` filter accepts ``event``."""
         return self._kinds is None or event.kind in self._kinds
 
     @property
     def finished(self) -> bool:
-        """True once the queue was finished (terminal event or overflow close)."""
+        """True once the queue was finished (terminal event, overflow close or consumer close)."""
         return self._finished
 
-    async def put(self, event: RealtimeEvent) -> None:
-        """Queue ``event`` per the overflow policy (waits only under ``block``).
+    @property
+    def full(self) -> bool:
+        """True while a ``block`` queue is at or past its bound (its producer should wait)."""
+        return (
+            len(self._items) >= self._max
+            and self._overflow == "block"
+            and not (self._finished or self._released)
+        )
 
-        Cancellation: if cancelled while waiting for room, the event was not queued.
-        """
-        if self._finished:
-            await trio.lowlevel.checkpoint()
-            return
-        while (
-            self._overflow == "block"
-            and len(self._items) >= self._max
-            and not (self._finished or self._forced)
-        ):
-            await self._not_full.park()
-        if self.finished:  # the terminal event is in: nothing may follow it
-            await trio.lowlevel.checkpoint()
-            return
-        if self._forced:
-            self.push(event)
-        else:
-            self._put_now(event)
-        await trio.lowlevel.checkpoint()
+    # -- producer side ----------------------------------------------------------------------
 
-    def push(self, event: RealtimeEvent) -> None:
-        """Queue ``event`` without waiting, even under ``block``.
-
-        For events a consumer's own command causes (it must not wait on its own queue) and for
-        the last events of a closing session. A ``block`` queue may exceed its bound by up to
-        ``SLACK`` events; past that the oldest event is dropped and counted.
-        """
+    def push(self, event: SessionEvent) -> None:
+        """Queue ``event`` now, per the overflow policy; never waits (module docstring)."""
         if self._finished:
             return
-        if self._overflow != "block":
-            self._put_now(event)
-            return
-        if len(self._items) >= self._max + SLACK:
-            self._items.popleft()
-            self._dropped += 1
-        self._items.append(event)
-        self._not_empty.unpark()
-
-    def stop_blocking(self) -> None:
-        """From now on ``put`` never waits (the session is closing: its last events go in even
-        when the queue is full, within ``SLACK``, so closing never waits on a stalled
-        consumer)."""
-        self._forced = True
-        self._not_full.unpark_all()
-
-    def _put_now(self, event: RealtimeEvent) -> None:
-        if len(self._items) >= self._max:
-            if self._overflow == "drop_oldest":
-                self._items.popleft()
+        items = self._items
+        if len(items) >= self._max:
+            if self._overflow == "block":
+                if len(items) >= self._max + SLACK:
+                    items.popleft()
+                    self._dropped += 1
+            elif self._overflow == "drop_oldest":
+                items.popleft()
                 self._dropped += 1
-            elif self._overflow == "close":
+            else:
                 self._dropped += 1
                 self._fail(
                     SubscriberOverflowError(
@@ -151,10 +156,27 @@ class EventQueue:
                     )
                 )
                 return
-        self._items.append(event)
-        self._not_empty.unpark()
+        items.append(event)
+        if self._not_empty:
+            self._not_empty.unpark()
 
-    def finish(self, final: RealtimeEvent | None = None) -> None:
+    async def wait_room(self) -> None:
+        """If this is a full ``block`` queue, wait until it drains to half its bound.
+
+        Not a checkpoint when there is room. Cancellation: nothing is lost (the events are
+        already queued).
+        """
+        if not self.full:
+            return
+        while len(self._items) > self._low_water and not (self._finished or self._released):
+            await self._not_full.park()
+
+    def release(self) -> None:
+        """Never make the producer wait again (the session is closing)."""
+        self._released = True
+        self._not_full.unpark_all()
+
+    def finish(self, final: SessionEvent | None = None) -> None:
         """End the stream after ``final`` (always accepted, even when full). Idempotent."""
         if self._finished:
             return
@@ -168,24 +190,42 @@ class EventQueue:
         self._failure = error
         self.finish()
 
-    async def get(self) -> RealtimeEvent:
+    # -- consumer side ----------------------------------------------------------------------
+
+    async def get(self) -> SessionEvent:
         """The next event; ``trio.EndOfChannel`` after the last one.
 
-        Raises :class:`SubscriberOverflowError` at the end of a stream closed for overflow.
-        Cancellation: if cancelled, no event was taken.
+        Raises :class:`SubscriberOverflowError` at the end of a stream closed for overflow, and
+        ``trio.ClosedResourceError`` after the consumer closed it. Always a cancel point (if
+        cancelled, no event was taken); a schedule point at least every ``FAIRNESS`` events.
         """
-        while not self._items and not self._finished:
-            await self._not_empty.park()
-        if self._items:
-            event = self._items.popleft()
-            self._delivered += 1
-            self._not_full.unpark()
-            await trio.lowlevel.cancel_shielded_checkpoint()
-            return event
-        await trio.lowlevel.checkpoint()
-        if self._failure is not None:
-            raise self._failure
-        raise trio.EndOfChannel
+        items = self._items
+        if items and self._streak < FAIRNESS:
+            await trio.lowlevel.checkpoint_if_cancelled()
+            self._streak += 1
+        else:
+            self._streak = 0
+            if items or self._finished:
+                await trio.lowlevel.checkpoint()
+            while not items and not self._finished:
+                await self._not_empty.park()
+            if not items:
+                if self._closed:
+                    raise trio.ClosedResourceError("this event stream was closed")
+                if self._failure is not None:
+                    raise self._failure
+                raise trio.EndOfChannel
+        event = items.popleft()
+        self._delivered += 1
+        if self._not_full and len(items) <= self._low_water:
+            self._not_full.unpark_all()
+        return event
+
+    def close(self) -> None:
+        """The consumer is done: drop what is queued and never hold the producer again."""
+        self._closed = True
+        self._items.clear()
+        self.finish()
 
     def statistics(self) -> QueueStatistics:
         """Depth, bound, delivered and dropped counts."""
@@ -199,28 +239,26 @@ class EventQueue:
         )
 
 
-class EventStream:
+class EventStream(trio.abc.ReceiveChannel[SessionEvent]):
     """A consumer's view of its queue: ``async for event in stream`` or ``await receive()``.
 
-    Iteration ends after ``session_closed``. Cancelling a ``receive`` (or the loop) loses no
-    event: the next call gets it.
+    A :class:`trio.abc.ReceiveChannel`. Iteration ends after ``session_closed``. Cancelling a
+    ``receive`` (or the loop) loses no event: the next call gets it. ``aclose()`` stops
+    receiving: the session stops holding events for this consumer (for the primary stream,
+    the reader no longer waits for it).
     """
 
     def __init__(self, queue: EventQueue) -> None:
         self._queue = queue
 
-    async def receive(self) -> RealtimeEvent:
-        """The next event; ``trio.EndOfChannel`` once the stream has ended."""
+    async def receive(self) -> SessionEvent:
+        """The next event; ``trio.EndOfChannel`` once the stream has ended (see the class)."""
         return await self._queue.get()
 
-    def __aiter__(self) -> EventStream:
-        return self
-
-    async def __anext__(self) -> RealtimeEvent:
-        try:
-            return await self._queue.get()
-        except trio.EndOfChannel:
-            raise StopAsyncIteration from None
+    async def aclose(self) -> None:
+        """Stop receiving (idempotent). A checkpoint."""
+        self._queue.close()
+        await trio.lowlevel.checkpoint()
 
     def statistics(self) -> QueueStatistics:
         """This consumer's queue statistics."""
@@ -239,9 +277,9 @@ class Subscription(EventStream):
     Leaving the ``with`` block unsubscribes. Iteration ends after ``session_closed``.
     """
 
-    def __init__(self, queue: EventQueue, registry: list[EventQueue]) -> None:
+    def __init__(self, queue: EventQueue, fanout: Fanout) -> None:
         super().__init__(queue)
-        self._registry = registry
+        self._fanout = fanout
 
     def __enter__(self) -> Subscription:
         return self
@@ -251,6 +289,91 @@ class Subscription(EventStream):
 
     def close(self) -> None:
         """Stop receiving events (idempotent)."""
-        if self._queue in self._registry:
-            self._registry.remove(self._queue)
-        self._queue.finish()
+        self._fanout.unsubscribe(self._queue)
+        self._queue.close()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, as an async resource. A checkpoint."""
+        self.close()
+        await trio.lowlevel.checkpoint()
+
+
+class Fanout:
+    """Hands every event to the primary queue (if any) and to each subscriber's queue.
+
+    ``publish`` never waits; the reader calls ``wait_room`` between frames (module docstring).
+    ``finish`` ends every stream after the terminal ``session_closed``.
+    """
+
+    def __init__(self, *, buffer: int, primary: bool) -> None:
+        self._primary = EventQueue(buffer) if primary else None
+        self._primary_taken = False
+        self._queues: tuple[EventQueue, ...] = (self._primary,) if self._primary else ()
+        self._finished = False
+        self.counts: dict[str, int] = {}
+
+    def publish(self, event: SessionEvent) -> None:
+        """Queue ``event`` for every consumer that wants it, without waiting."""
+        kind = event.kind
+        counts = self.counts
+        counts[kind] = counts.get(kind, 0) + 1
+        for queue in self._queues:
+            if queue.wants(event):
+                queue.push(event)
+
+    @property
+    def full(self) -> bool:
+        """Whether some ``block`` consumer is at its bound."""
+        return any(queue.full for queue in self._queues)
+
+    async def wait_room(self) -> None:
+        """Wait until every ``block`` consumer has room. Cancellation: nothing is lost."""
+        for queue in self._queues:  # a snapshot: unsubscribing meanwhile loses nothing
+            await queue.wait_room()
+
+    def stop_blocking(self) -> None:
+        """From now on nothing waits for a consumer (the session is closing)."""
+        self._finished = True
+        for queue in self._queues:
+            queue.release()
+
+    def finish(self, final: SessionClosed) -> None:
+        """End every stream after ``final``."""
+        self._finished = True
+        self.counts[final.kind] = self.counts.get(final.kind, 0) + 1
+        for queue in self._queues:
+            queue.finish(final)
+
+    def primary_stream(self) -> EventStream:
+        """The primary stream (once)."""
+        if self._primary is None:
+            raise RuntimeError("this session was opened with primary_events=False; use subscribe()")
+        if self._primary_taken:
+            raise RuntimeError(
+                "events() can be consumed only once; use session.subscribe() for more consumers"
+            )
+        self._primary_taken = True
+        return EventStream(self._primary)
+
+    def subscribe(
+        self, kinds: Iterable[str] | None, buffer: int, overflow: Overflow
+    ) -> Subscription:
+        """A new subscriber, from now on (an already finished one if the session is closed)."""
+        queue = EventQueue(buffer, overflow, kinds)
+        if self._finished:
+            queue.finish()
+        else:
+            self._queues = (*self._queues, queue)
+        return Subscription(queue, self)
+
+    def unsubscribe(self, queue: EventQueue) -> None:
+        """Stop feeding ``queue`` (idempotent)."""
+        self._queues = tuple(q for q in self._queues if q is not queue)
+
+    def primary_statistics(self) -> QueueStatistics | None:
+        """The primary queue's statistics, if there is one."""
+        return self._primary.statistics() if self._primary is not None else None
+
+    def subscriber_statistics(self) -> tuple[QueueStatistics, ...]:
+        """Each current subscriber's statistics."""
+        return tuple(q.statistics() for q in self._queues if q is not self._primary)

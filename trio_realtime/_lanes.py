@@ -15,6 +15,8 @@ from typing import Literal
 
 import trio
 
+from .protocol import Message
+
 __all__ = ["Lane", "WriterLanes"]
 
 Lane = Literal["control", "audio"]
@@ -24,7 +26,10 @@ class WriterLanes:
     """Two bounded FIFOs (``control`` and ``audio``) drained by one consumer."""
 
     def __init__(self, *, control_size: int = 256, audio_size: int = 64) -> None:
-        self._queues: dict[Lane, deque[tuple[str, bool]]] = {"control": deque(), "audio": deque()}
+        self._queues: dict[Lane, deque[tuple[Message, bool]]] = {
+            "control": deque(),
+            "audio": deque(),
+        }
         self._sizes: dict[Lane, int] = {"control": control_size, "audio": audio_size}
         self._not_full: dict[Lane, trio.lowlevel.ParkingLot] = {
             "control": trio.lowlevel.ParkingLot(),
@@ -32,6 +37,15 @@ class WriterLanes:
         }
         self._not_empty = trio.lowlevel.ParkingLot()
         self._error: Callable[[], BaseException] | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether puts are refused (the session closed)."""
+        return self._error is not None
+
+    def has_room(self, lane: Lane) -> bool:
+        """Whether a ``put`` into ``lane`` would not wait."""
+        return len(self._queues[lane]) < self._sizes[lane]
 
     def depth(self, lane: Lane) -> int:
         """Messages waiting in ``lane``."""
@@ -55,7 +69,7 @@ class WriterLanes:
         self._not_full[lane].unpark_all()
         return count
 
-    def force(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
+    def force(self, lane: Lane, message: Message, *, barrier: bool = False) -> None:
         """Queue ``message`` even if ``lane`` is full (raises only the close error).
 
         For the follow-up messages of a command whose first message was already queued: they
@@ -66,7 +80,7 @@ class WriterLanes:
         self._queues[lane].append((message, barrier))
         self._not_empty.unpark()
 
-    def put_nowait(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
+    def put_nowait(self, lane: Lane, message: Message, *, barrier: bool = False) -> None:
         """Queue ``message`` or raise ``trio.WouldBlock`` when ``lane`` is full."""
         self._check()
         queue = self._queues[lane]
@@ -75,7 +89,7 @@ class WriterLanes:
         queue.append((message, barrier))
         self._not_empty.unpark()
 
-    async def put(self, lane: Lane, message: str, *, barrier: bool = False) -> None:
+    async def put(self, lane: Lane, message: Message, *, barrier: bool = False) -> None:
         """Queue ``message``, waiting while ``lane`` is full.
 
         Cancellation: if cancelled, the message was not queued. Raises the close error if the
@@ -92,7 +106,7 @@ class WriterLanes:
         self._not_empty.unpark()
         await trio.lowlevel.cancel_shielded_checkpoint()
 
-    def get_nowait(self) -> str:
+    def get_nowait(self) -> Message:
         """The next message, control first; ``trio.WouldBlock`` when both lanes are empty."""
         for lane in ("control", "audio"):
             queue = self._queues[lane]
@@ -102,7 +116,7 @@ class WriterLanes:
                 return message
         raise trio.WouldBlock
 
-    async def get(self) -> str:
+    async def get(self) -> Message:
         """Wait for the next message, control first. Cancel-safe: nothing is taken if cancelled."""
         while True:
             try:

@@ -1,51 +1,73 @@
-"""A live realtime session: the reader, the writer, tool batches and the consumers.
+"""``RealtimeSession``: the public face of one live conversation.
 
-The session runs as one task in its owner's nursery (``Broker.connect`` owns one), holding a child
-nursery with:
+The session's running parts live in :class:`~._runtime.SessionRuntime` (reader, writer, tool
+batches, closing); this class holds one and offers the commands, the event streams and the
+statistics.
 
-1. the **reader**: ``transport.receive_message()`` -> codec -> :class:`~._turns.TurnMachine` ->
-   carry out the actions -> publish. The state machine runs before publishing, so barge-in takes
-   effect when the frame is read, not when a consumer gets to it;
-2. the **writer**: drains the control lane before the audio lane; sends never interleave;
-3. **tool batches** (:mod:`._batches`).
-
-The commands (:mod:`._session_commands`) queue encoded messages for the writer and return once
-queued (in order); events reach consumers through :mod:`._publisher`.
+Cancellation, for every command: a command cancelled before it queued anything did nothing;
+once its first message is queued, the rest of it (e.g. the response request of ``send_text``)
+is carried out at once without waiting, so the state machine never runs ahead of the wire.
+Commands return once their messages are queued, in order; after the server closed the session
+they raise :class:`~trio_realtime.SessionClosedError`, after ``aclose()``
+``trio.ClosedResourceError``. Every command is a checkpoint.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Any
 
+import attrs
 import trio
 
-from ._batches import BatchRunner
-from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
-from ._fanout import EventStream, Overflow, Subscription
-from ._lanes import Lane, WriterLanes
-from ._publisher import Publisher
-from ._session_commands import SessionCommands
-from ._statistics import SessionStatistics
-from ._turns import Action, InterruptBatch, Publish, SealBatch, Send, StartCall, TurnMachine
+from ._actions import Send
+from ._audio_frames import AudioFrame, pcm16_frame
+from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
+from ._lanes import Lane
+from ._runtime import SessionRuntime
 from .audio.playback import PlaybackTracker
-from .config import Config
-from .events import Error, RealtimeEvent, SessionClosed, SessionOpened, SessionUpdated
-from .protocol.openai import OpenAIProtocol
-from .transport import CloseInfo, Transport, TransportClosed
+from .config import Config, ResponseOptions
+from .protocol import Codec, CodecStatistics
+from .transport import Transport, TransportStatistics
 
-__all__ = ["RealtimeSession"]
+__all__ = ["RealtimeSession", "SessionStatistics"]
+
+_MAX_APPEND_BYTES = 8 * 2**20
+_CONFIG_FIELDS = frozenset(field.name for field in attrs.fields(Config))
 
 
-class RealtimeSession(SessionCommands):
+@attrs.frozen(kw_only=True)
+class SessionStatistics:
+    """A snapshot of a session's counters and queue depths (``session.statistics()``).
+
+    ``wire`` counts what the transport actually wrote and read (messages, payload bytes);
+    ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
+    response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
+    that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
+    were sent.
+    """
+
+    events_published: dict[str, int]
+    wire: TransportStatistics
+    codec: CodecStatistics
+    dropped_audio_deltas: int
+    ignored_events: int
+    cleared_audio_frames: int
+    control_queue: int
+    audio_queue: int
+    primary: QueueStatistics | None
+    subscribers: tuple[QueueStatistics, ...]
+    tools_running: int
+
+
+class RealtimeSession:
     """One realtime conversation with a model. Obtain it from ``Broker.connect()``."""
 
     def __init__(
         self,
         *,
         transport: Transport,
-        codec: OpenAIProtocol,
+        codec: Codec,
         config: Config,
         close_timeout: float = 2.0,
         playback: PlaybackTracker | None = None,
@@ -55,83 +77,225 @@ class RealtimeSession(SessionCommands):
     ) -> None:
         if _token is not _PRIVATE:
             raise TypeError("RealtimeSession has no public constructor; use Broker.connect()")
-        self._transport = transport
-        self._codec = codec
-        self._config = config
-        self._close_timeout = close_timeout
         self.playback = playback if playback is not None else PlaybackTracker()
-        self._machine = TurnMachine(config, codec, self.playback)
-        self._lanes = WriterLanes()
-        self._out = Publisher(buffer=event_buffer, primary=primary_events)
-        self._scope = trio.CancelScope()
-        self._reader_scope = trio.CancelScope()
-        self._batches: BatchRunner | None = None
-        self._ready = trio.Event()
-        self._handshake_error: BaseException | None = None
-        self._seen_created = self._seen_updated = False
-        self._closing = False
-        self._closed = trio.Event()
-        self._close_error: SessionClosedError | None = None
-        self._by_client = False
-        self._fatal: ProviderError | None = None
-        self._sending = False
-        self._drained = trio.Event()
-        self.session_id: str | None = None
-        self._lanes.put_nowait("control", codec.session_update(config))
+        self._rt = SessionRuntime(
+            transport=transport,
+            codec=codec,
+            config=config,
+            close_timeout=close_timeout,
+            playback=self.playback,
+            event_buffer=event_buffer,
+            primary_events=primary_events,
+            owner=self,
+        )
+        self._cleared_frames = 0
 
     def __repr__(self) -> str:
-        state = "closed" if self._closing else "open"
-        return f"<RealtimeSession id={self.session_id!r} {state}>"
+        state = "closed" if self._rt.closing else "open"
+        return f"<RealtimeSession id={self.session_id!r} {self._rt.codec.provider} {state}>"
+
+    @property
+    def session_id(self) -> str | None:
+        """The provider's id for this session (None until the server named it)."""
+        return self._rt.session_id
 
     @property
     def config(self) -> Config:
         """The configuration in effect (as last set by connect or ``update``)."""
-        return self._config
+        return self._rt.config
 
     @property
     def closed(self) -> bool:
         """True once the session closed, for any reason."""
-        return self._closing
+        return self._rt.closing
 
-    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def provider(self) -> str:
+        """Which wire protocol this session speaks (``"openai"``, ``"gemini"``)."""
+        return self._rt.codec.provider
 
-    async def _run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        with self._scope:
-            async with trio.open_nursery() as nursery:
-                self._batches = BatchRunner(
-                    nursery,
-                    machine=self._machine,
-                    report=self._carry_out,
-                    default_timeout=self._config.tool_timeout,
-                    max_concurrent=self._config.max_concurrent_tools,
-                    session=self,
-                )
-                nursery.start_soon(self._run_reader)
-                nursery.start_soon(self._writer)
-                task_status.started()
+    # -- commands -----------------------------------------------------------------------------
 
-    async def _wait_ready(self, deadline: float) -> None:
-        with trio.move_on_at(deadline):
-            await self._ready.wait()
-        if self._handshake_error is not None:
-            raise self._handshake_error
-        if not self._ready.is_set():
-            raise RealtimeConnectionError(
-                "timed out waiting for session.created and session.updated from the server"
+    def _check_open(self) -> None:
+        if self._rt.closing or self._rt.lanes.closed:
+            raise self._rt.closed_error()
+
+    def _turn_lane(self) -> Lane:
+        """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
+        return "audio" if self._rt.lanes.has_barrier("audio") else "control"
+
+    async def send_text(self, text: str, *, respond: bool = True) -> None:
+        """Add a user text message and (unless ``respond=False``) request a response.
+
+        Returns once queued (the response is queued behind an active one, see
+        :meth:`create_response`).
+        """
+        self._check_open()
+        rt = self._rt
+        await rt.lanes.put("control", rt.codec.user_text(text))
+        if respond:
+            rt.apply(rt.machine.request_response(None), self._turn_lane())
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def send_audio_frame(self, pcm: AudioFrame, *, sample_rate: int | None = None) -> None:
+        """Append a frame of PCM16 mono audio at the session's input rate.
+
+        ``pcm`` is little-endian bytes or an int16 array; the wrong dtype, an odd byte count or
+        a ``sample_rate`` other than the session's raise ``ValueError`` before anything is sent.
+        Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
+        whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
+        """
+        data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
+        self._check_open()
+        rt = self._rt
+        for start in range(0, len(data), _MAX_APPEND_BYTES):
+            message = rt.codec.append_audio(data[start : start + _MAX_APPEND_BYTES])
+            if message is not None:
+                await rt.lanes.put("audio", message)
+                continue
+            await trio.lowlevel.checkpoint()
+        if not data:
+            await trio.lowlevel.checkpoint()
+
+    def send_audio_frame_nowait(self, pcm: AudioFrame, *, sample_rate: int | None = None) -> None:
+        """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
+        data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
+        self._check_open()
+        if len(data) > _MAX_APPEND_BYTES:
+            raise ValueError(f"a nowait frame is limited to {_MAX_APPEND_BYTES} bytes")
+        lanes = self._rt.lanes
+        if data and not lanes.has_room("audio"):
+            raise trio.WouldBlock
+        message = self._rt.codec.append_audio(data) if data else None
+        if message is not None:
+            lanes.put_nowait("audio", message)
+
+    def send_text_nowait(self, text: str) -> None:
+        """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
+        self._check_open()
+        lanes = self._rt.lanes
+        if not lanes.has_room("control"):
+            raise trio.WouldBlock
+        lanes.put_nowait("control", self._rt.codec.user_text(text))
+
+    async def commit_audio(self, *, respond: bool | None = None) -> None:
+        """Commit the input audio buffer as a user turn.
+
+        The commit goes out after every audio frame queued before it, and later
+        ``create_response``/``cancel_response``/``clear_audio`` calls go out after the commit.
+        With ``respond=None`` a response is requested when turn detection is off
+        (push-to-talk); ``respond=False`` only commits.
+        """
+        self._check_open()
+        rt = self._rt
+        message = rt.codec.commit_audio()
+        if message is not None:
+            await rt.lanes.put("audio", message, barrier=True)
+        else:
+            await trio.lowlevel.checkpoint_if_cancelled()
+        if respond is None:
+            respond = self.config.turn_detection is None
+        if respond:
+            rt.apply(rt.machine.request_response(None), "audio")
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def clear_audio(self) -> None:
+        """Discard the uncommitted input audio: frames still queued here, and the server's.
+
+        Frames queued before a pending ``commit_audio()`` still belong to that commit and are
+        kept.
+        """
+        self._check_open()
+        await trio.lowlevel.checkpoint_if_cancelled()
+        rt = self._rt
+        lane = self._turn_lane()
+        self._cleared_frames += rt.lanes.drop_tail("audio")
+        message = rt.codec.clear_audio()
+        if message is not None:
+            rt.apply([Send(message)], lane)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def create_response(self, options: ResponseOptions | None = None) -> None:
+        """Request a response: sent at once when none is active, else queued, and all queued
+        requests coalesce into one sent after the active response is done (the latest
+        ``options`` win).
+        """
+        self._check_open()
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._rt.apply(self._rt.machine.request_response(options), self._turn_lane())
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def cancel_response(self) -> None:
+        """Cancel the active (or requested) response; a no-op when idle."""
+        self._check_open()
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._rt.apply(self._rt.machine.cancel_response(), self._turn_lane())
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def interrupt(self) -> None:
+        """Interrupt the live assistant turn: cancel it, truncate its audio, apply on_interrupt.
+
+        A no-op when nothing is live. Safe to call from an ``events()`` loop: the
+        ``interrupted`` event it causes never waits for room in the caller's own queue.
+        """
+        self._check_open()
+        await trio.lowlevel.checkpoint_if_cancelled()
+        self._rt.apply(self._rt.machine.interrupt("manual", trio.current_time()))
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    def report_playback(self, item_id: str, played_ms: float) -> None:
+        """Report how much of ``item_id``'s audio the listener has heard (for truncation)."""
+        self.playback.on_play(item_id, played_ms)
+
+    async def update(self, **changes: Any) -> None:
+        """Change the session configuration (only the changed fields are sent).
+
+        Raises ``TypeError`` (nothing sent) for a name that is not a ``Config`` field,
+        ``ValueError`` for an invalid value (e.g. ``update(speed=3)``) or a change the provider
+        cannot make mid-session. The new configuration is adopted once its update is queued.
+        """
+        unknown = sorted(changes.keys() - _CONFIG_FIELDS)
+        if unknown:
+            raise TypeError(
+                f"update() got unknown configuration field(s) {', '.join(unknown)}; "
+                f"valid fields: {', '.join(sorted(_CONFIG_FIELDS))}"
             )
+        self._check_open()
+        rt = self._rt
+        new = attrs.evolve(rt.config, **changes)
+        message = rt.codec.session_update(new, previous=rt.config)
+        await trio.lowlevel.checkpoint_if_cancelled()
+        rt.apply([Send(message)])
+        rt.config = new
+        rt.machine.configure(new)
+        if rt.batches is not None:
+            rt.batches.default_timeout = new.tool_timeout
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
-    def _handshake(self, event: RealtimeEvent) -> None:
-        if isinstance(event, SessionOpened):
-            self.session_id = event.session_id
-            self._seen_created = True
-        elif isinstance(event, SessionUpdated):
-            self._seen_updated = True
-        elif isinstance(event, Error) and event.code not in _DECODER_ERRORS:
-            error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
-            error.__cause__ = ProviderError(event.message, code=event.code)
-            self._handshake_error = error
-            self._ready.set()
-        # (ready is set by the reader once these events are published)
+    async def update_instructions(self, text: str) -> None:
+        """Replace the instructions (``update(instructions=text)``)."""
+        await self.update(instructions=text)
+
+    async def send_tool_result(self, call_id: str, result: Any) -> None:
+        """Answer an application-answered tool call (``ValueError`` if none is pending).
+
+        ``result`` is encoded like a tool's return value. Not cancellable: it only hands the
+        result to the waiting call.
+        """
+        self._answer(call_id, result=result)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    async def send_tool_error(self, call_id: str, message: str) -> None:
+        """Fail an application-answered tool call with ``message`` (the model sees it)."""
+        self._answer(call_id, error=message)
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
+    def _answer(self, call_id: str, *, result: Any = None, error: str | None = None) -> None:
+        self._check_open()
+        batches = self._rt.batches
+        if batches is None:  # pragma: no cover - the batch runner exists once connected
+            raise ValueError(f"no pending application-answered tool call {call_id!r}")
+        batches.answer(call_id, result=result, error=error)
 
     async def aclose(self) -> None:
         """Close the session (idempotent).
@@ -143,177 +307,7 @@ class RealtimeSession(SessionCommands):
         ``trio.ClosedResourceError``. Cancel-safe: the close runs shielded and bounded, so
         cancelling the caller cannot leave the connection half-closed.
         """
-        if self._closing:  # closed by the server, or a concurrent aclose() is under way
-            with trio.CancelScope(shield=True):
-                await self._transport.aclose()  # idempotent: releases the socket
-                with trio.move_on_after(2 * self._close_timeout + 1):
-                    await self._closed.wait()
-            return
-        self._closing = self._by_client = True
-        self._reader_scope.cancel()  # what the server says from now on is not wanted
-        self._lanes.close(lambda: trio.ClosedResourceError("the session was closed"))
-        self._lanes.clear("audio")
-        with trio.CancelScope(shield=True):
-            await self._stop_tools()
-            if self._lanes.depth("control") or self._sending:
-                with trio.move_on_after(self._close_timeout):
-                    await self._drained.wait()
-            await self._transport.aclose(1000, "client closed the session")
-        self._finish(SessionClosed(reason="client", code=1000, message="closed by the client"))
-
-    async def _stop_tools(self) -> None:
-        """Cancel every running tool and let its cancellation be reported (bounded)."""
-        self._out.stop_blocking()
-        if self._batches is not None:
-            self._batches.cancel_all()
-            if not self._batches.in_tool():  # a tool closing its own session can't wait for it
-                with trio.move_on_after(self._close_timeout):
-                    await self._batches.wait_idle()
-
-    def _note_close(self, info: CloseInfo) -> SessionClosedError:
-        """Record how the connection ended (the first report wins)."""
-        if self._close_error is None:
-            server = info.initiator == "server"
-            text = info.reason or ("closed by the server" if server else "connection lost")
-            self._close_error = SessionClosedError(
-                f"the session was closed ({'server' if server else 'error'}, code={info.code}): "
-                f"{text}",
-                code=info.code,
-                reason=text,
-            )
-        return self._close_error
-
-    async def _on_transport_closed(self, info: CloseInfo) -> None:
-        if self._closing:
-            return
-        self._closing = True
-        error = self._note_close(info)
-        reason: Literal["server", "error"] = "server" if info.initiator == "server" else "error"
-        text = error.reason
-        if not self._ready.is_set():
-            failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
-            failure.__cause__ = self._fatal
-            self._handshake_error = self._handshake_error or failure
-            self._ready.set()
-        self._lanes.close(self._closed_error)
-        with trio.CancelScope(shield=True):
-            await self._stop_tools()
-        self._finish(SessionClosed(reason=reason, code=error.code, message=text))
-
-    def _closed_error(self) -> BaseException:
-        if self._by_client or self._close_error is None:
-            return trio.ClosedResourceError("the session was closed")
-        error = SessionClosedError(
-            str(self._close_error), code=self._close_error.code, reason=self._close_error.reason
-        )
-        error.__cause__ = self._fatal
-        return error
-
-    def _finish(self, final: SessionClosed) -> None:
-        self._out.finish(final)
-        self._scope.cancel()
-        self._closed.set()
-
-    # -- tasks --------------------------------------------------------------------------------
-
-    async def _run_reader(self) -> None:
-        with self._reader_scope:  # cancelled when the client closes: no more server events
-            await self._reader()
-
-    async def _reader(self) -> None:
-        transport, codec, machine = self._transport, self._codec, self._machine
-        try:
-            while True:
-                frame = await transport.receive_message()
-                now = trio.current_time()
-                for decoded in codec.receive(frame):
-                    if self._ready.is_set():
-                        for action in machine.apply(decoded, now):
-                            await self._carry_out_one(action)
-                        continue
-                    # Handshake: nobody can read events before connect() returns, so they
-                    # go in without waiting, and connect() returns once they are in.
-                    self._handshake(decoded)  # type: ignore[arg-type]
-                    self._apply_now(machine.apply(decoded, now))
-                    if self._seen_created and self._seen_updated:
-                        self._ready.set()
-        except TransportClosed as exc:
-            await self._on_transport_closed(exc.info)
-
-    async def _writer(self) -> None:
-        lanes, transport = self._lanes, self._transport
-        try:
-            while True:
-                message = await lanes.get()
-                self._sending = True
-                try:
-                    await transport.send_message(message)
-                finally:
-                    self._sending = False
-                if self._closing and not lanes.depth("control"):
-                    self._drained.set()
-        except TransportClosed as exc:
-            # Refuse further commands now, but let the reader deliver what the server sent
-            # before the close: it reports the close itself when its receive fails.
-            self._note_close(exc.info)
-            self._lanes.close(self._closed_error)
-
-    async def _carry_out(self, actions: Sequence[Action], lane: Lane = "control") -> None:
-        """Carry out actions of the reader or a tool task (never raises for a closed session)."""
-        for action in actions:
-            await self._carry_out_one(action, lane)
-
-    def _apply_now(self, actions: Sequence[Action], lane: Lane = "control") -> None:
-        """Carry out the actions of a user's command at once, without waiting: messages go in
-        even past the lane's bound, events even past a queue's bound (the caller may be the
-        very consumer that would have to make room). So a command cannot be cancelled half-way
-        and leave the state machine ahead of the wire."""
-        for action in actions:
-            if isinstance(action, Publish):
-                self._publish_now(action.event)
-            elif isinstance(action, Send):
-                self._lanes.force(lane, action.message, barrier=lane == "audio")
-            elif isinstance(action, InterruptBatch) and self._batches is not None:
-                self._batches.interrupted(action.turn_id)
-                if action.cancel:
-                    self._batches.cancel(action.turn_id)
-            elif isinstance(action, SealBatch) and self._batches is not None:
-                self._batches.seal(action.turn_id)
-            elif isinstance(action, StartCall):  # only a server response starts tool calls
-                raise AssertionError("a tool call cannot start from a command or the handshake")
-
-    async def _carry_out_one(self, action: Action, lane: Lane = "control") -> None:
-        if isinstance(action, Publish):
-            await self._publish(action.event)
-        elif isinstance(action, Send):
-            if not self._closing:
-                # closed meanwhile: the close is reported on its own
-                with contextlib.suppress(trio.ClosedResourceError, trio.BrokenResourceError):
-                    await self._lanes.put(lane, action.message)
-        elif self._closing:
-            return
-        elif isinstance(action, StartCall):
-            assert self._batches is not None
-            await self._batches.start(action)
-        elif isinstance(action, InterruptBatch):
-            assert self._batches is not None
-            self._batches.interrupted(action.turn_id)
-            if action.cancel:
-                self._batches.cancel(action.turn_id)
-        elif isinstance(action, SealBatch):
-            assert self._batches is not None
-            self._batches.seal(action.turn_id)
-
-    def _note(self, event: RealtimeEvent) -> RealtimeEvent:
-        if isinstance(event, Error) and not event.recoverable:
-            self._fatal = ProviderError(event.message, code=event.code)
-        return event
-
-    async def _publish(self, event: RealtimeEvent) -> None:
-        await self._out.publish(self._note(event))
-
-    def _publish_now(self, event: RealtimeEvent) -> None:
-        self._out.publish_now(self._note(event))
+        await self._rt.aclose()
 
     # -- consuming ----------------------------------------------------------------------------
 
@@ -325,7 +319,7 @@ class RealtimeSession(SessionCommands):
         use :meth:`subscribe`). It can be consumed once; iteration ends after
         ``session_closed``. Cancelling the iteration loses no event.
         """
-        return self._out.primary_stream()
+        return self._rt.fanout.primary_stream()
 
     def subscribe(
         self,
@@ -341,35 +335,31 @@ class RealtimeSession(SessionCommands):
         discards its oldest event, ``close`` ends its stream with ``SubscriberOverflowError``.
         Drops are counted in :meth:`statistics`.
         """
-        return self._out.subscribe(kinds, buffer, overflow)
+        return self._rt.fanout.subscribe(kinds, buffer, overflow)
 
     def statistics(self) -> SessionStatistics:
-        """Counters (events per kind, frames, bytes, drops) and queue depths."""
-        codec = self._codec.statistics()
+        """A snapshot of the counters (events, wire, decoder, drops) and queue depths."""
+        rt = self._rt
         return SessionStatistics(
-            events_published=dict(self._out.counts),
-            frames_received=codec.frames_received,
-            frames_sent=codec.frames_sent,
-            bytes_received=codec.bytes_received,
-            bytes_sent=codec.bytes_sent,
-            malformed_frames=codec.malformed_frames,
-            unknown_event_types=codec.unknown_event_types,
-            unknown_fields=codec.unknown_fields,
-            dropped_audio_deltas=self._machine.dropped_audio_deltas,
-            control_queue=self._lanes.depth("control"),
-            audio_queue=self._lanes.depth("audio"),
-            primary=self._out.primary_statistics(),
-            subscribers=self._out.subscriber_statistics(),
-            tools_running=self._batches.running if self._batches is not None else 0,
+            events_published=dict(rt.fanout.counts),
+            wire=rt.transport.statistics(),
+            codec=rt.codec.statistics(),
+            dropped_audio_deltas=rt.machine.dropped_audio_deltas,
+            ignored_events=rt.machine.ignored_events,
+            cleared_audio_frames=self._cleared_frames,
+            control_queue=rt.lanes.depth("control"),
+            audio_queue=rt.lanes.depth("audio"),
+            primary=rt.fanout.primary_statistics(),
+            subscribers=rt.fanout.subscriber_statistics(),
+            tools_running=rt.batches.running if rt.batches is not None else 0,
         )
 
 
 _PRIVATE = object()
-_DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
 
 
 def new_session(
-    transport: Transport, codec: OpenAIProtocol, config: Config, **kwargs: Any
+    transport: Transport, codec: Codec, config: Config, **kwargs: Any
 ) -> RealtimeSession:
     """Construct a session (internal: the broker's job)."""
     return RealtimeSession(

@@ -1,127 +1,82 @@
 """The pure turn state machine: responses, tool batches, interruption and truncation.
 
-:class:`TurnMachine` consumes what the protocol decoded (events and signals) plus the session's
-own inputs (a response request, an interruption, a tool outcome) and answers with *actions*:
-events to publish, wire messages to send, tool calls to start, batches to cancel or seal. It
-owns no task and no clock: the session passes ``now`` (trio's clock) in, so every rule here is
-testable with plain data. The session carries the actions out in order.
+:class:`TurnMachine` consumes what the codec decoded (events and signals) plus the session's own
+inputs (a response request, an interruption, a tool outcome) and answers with the actions of
+:mod:`._actions`: events to publish, wire messages to send, tool calls to start, batches to
+cancel or seal. It owns no task and no clock: the session passes ``now`` (trio's clock) in, so
+every rule here is testable with plain data. It imports no trio.
 
 Rules (DESIGN 4.1-4.3, 4.5):
 
-- One response at a time: ``idle -> requested -> active -> idle``. A ``response.create``
-  requested while one is requested or active is queued, and all queued requests coalesce into
-  one, sent right after ``response.done``.
+- One response at a time: ``idle -> requested -> active -> idle``. A response requested while
+  one is requested or active is queued, and all queued requests coalesce into one, sent right
+  after the response is done.
+- Server events for a response that no ``response.created`` announced are ignored and counted
+  (``ignored_events``), never published as a turn; a repeated ``response.created`` is not
+  published twice.
 - A turn's tool calls are collected as a batch. When the response is done and every call has an
-  outcome, all outputs go out as ``function_call_output`` items and exactly one
-  ``response.create`` follows — only if the response completed: after a cancelled, failed or
-  incomplete response the outputs are added but no new response is requested.
-- Interruption (barge-in or manual) of a live turn publishes ``interrupted``, cancels the
-  response when the server will not, truncates (or deletes) the assistant audio item at the
-  played position, drops the turn's late audio, and applies ``on_interrupt`` to its batch; no
-  ``response.create`` is sent for an interrupted batch.
+  outcome, all outputs go out and exactly one follow-up response is requested — only if the
+  response completed and the provider does not continue by itself (``CodecTraits``).
+- Interruption (barge-in or manual) of a live turn cancels the response when the server will
+  not, truncates (or deletes) the assistant audio item at the played position (compared with
+  the audio received for that item, counted in samples), drops the turn's late audio, and
+  applies ``on_interrupt`` to its batch; no follow-up response is requested after it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, Literal, Protocol, TypeAlias
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, cast
 
 import attrs
 
+from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
 from .config import Config, InterruptPolicy, ResponseOptions
 from .events import (
     AssistantAudioDelta,
+    AssistantText,
+    AssistantTextDelta,
+    AssistantTranscript,
+    AssistantTranscriptDelta,
     AssistantTurnCompleted,
     AssistantTurnStarted,
-    Error,
     Interrupted,
-    RealtimeEvent,
+    SessionEvent,
     ToolBatchSubmitted,
+    ToolCallArgsDelta,
     ToolCallCompleted,
     ToolCallDispatched,
     ToolCallFailed,
+    ToolCallStarted,
     UserSpeechStarted,
 )
-from .protocol.signals import (
+from .protocol import (
     AssistantItemAdded,
+    Codec,
     Decoded,
+    GoAway,
+    Message,
+    ProtocolViolation,
     ResponseRejected,
+    ResumptionUpdate,
+    SessionReady,
     SessionSettings,
     ToolCallReady,
+    ToolCallsCancelled,
 )
 from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
-__all__ = [
-    "Action",
-    "Codec",
-    "InterruptBatch",
-    "PlaybackSource",
-    "Publish",
-    "SealBatch",
-    "Send",
-    "StartCall",
-    "TurnMachine",
-]
+__all__ = ["PlaybackSource", "TurnMachine"]
 
-
-class Codec(Protocol):
-    """What the machine needs from a protocol codec (encoders and received-audio counts)."""
-
-    def create_response(self, options: ResponseOptions | None = None) -> str: ...
-    def cancel_response(self, response_id: str | None = None) -> str: ...
-    def tool_output(self, call_id: str, output: str) -> str: ...
-    def truncate(self, item_id: str, audio_end_ms: int) -> str: ...
-    def delete_item(self, item_id: str) -> str: ...
-    def received_ms(self, item_id: str) -> float: ...
+#: How many recent turns (and audio items) are remembered for late events and truncation.
+_MAX_REMEMBERED = 64
 
 
 class PlaybackSource(Protocol):
     """Where the application reports how much of an item it has played."""
 
     def played_ms(self, item_id: str) -> float | None: ...
-
-
-@attrs.frozen
-class Publish:
-    """Publish ``event`` to the session's consumers."""
-
-    event: RealtimeEvent
-
-
-@attrs.frozen
-class Send:
-    """Send a control message (already encoded) to the server."""
-
-    message: str
-
-
-@attrs.frozen
-class StartCall:
-    """Run ``tool`` with ``args`` as part of ``turn_id``'s batch."""
-
-    turn_id: str
-    call_id: str
-    tool: Tool
-    args: Mapping[str, Any]
-
-
-@attrs.frozen
-class InterruptBatch:
-    """``turn_id`` was interrupted: tell its tools, and cancel its batch scope if ``cancel``."""
-
-    turn_id: str
-    cancel: bool
-
-
-@attrs.frozen
-class SealBatch:
-    """No more calls will join ``turn_id``'s batch."""
-
-    turn_id: str
-
-
-Action: TypeAlias = "Publish | Send | StartCall | InterruptBatch | SealBatch"
 
 
 @attrs.define
@@ -145,17 +100,37 @@ class TurnMachine:
     def __init__(self, config: Config, codec: Codec, playback: PlaybackSource | None = None):
         self._codec = codec
         self._playback = playback
-        self._requested = False  # a response.create is out, its response.created not yet in
-        self._active: set[str] = set()  # responses in progress (out-of-band ones too)
+        self._requested = False  # a response was requested, its start not yet seen
+        self._active: set[str] = set()  # responses in progress
         self._queued = False
         self._queued_options: ResponseOptions | None = None
-        self._turns: dict[str, _Turn] = {}
+        self._turns: dict[str, _Turn] = {}  # turns with state still needed
+        self._seen: dict[str, None] = {}  # recently announced turn ids (bounded)
+        self._received: dict[str, tuple[int, int]] = {}  # item_id -> (samples, rate), bounded
         self._current: _Turn | None = None
         self._settings = SessionSettings(
             turn_detection=False, create_response=False, interrupt_response=False
         )
-        self._response_tools: dict[str, Tool] = {}  # tools given per response (ResponseOptions)
+        self._response_tools: dict[str, Tool] = {}  # tools given per response (later wins)
         self.dropped_audio_deltas = 0
+        self.ignored_events = 0
+        self._handlers: dict[type[Any], Callable[[Any, float], list[Action]]] = {
+            AssistantAudioDelta: self._on_audio,
+            AssistantTurnStarted: self._on_turn_started,
+            AssistantTurnCompleted: self._on_response_done,
+            UserSpeechStarted: self._on_speech_started,
+            ToolCallReady: self._on_call_ready,
+            ToolCallsCancelled: self._on_calls_cancelled,
+            AssistantItemAdded: self._on_item_added,
+            ResponseRejected: self._on_rejected,
+            SessionSettings: self._on_settings,
+            AssistantTextDelta: self._in_turn,
+            AssistantText: self._in_turn,
+            AssistantTranscriptDelta: self._in_turn,
+            AssistantTranscript: self._in_turn,
+            ToolCallStarted: self._in_turn,
+            ToolCallArgsDelta: self._in_turn,
+        }
         self.configure(config)
 
     def configure(self, config: Config) -> None:
@@ -171,7 +146,7 @@ class TurnMachine:
 
     @property
     def response_state(self) -> Literal["idle", "requested", "active"]:
-        """``idle``, ``requested`` (create sent, not started) or ``active``."""
+        """``idle``, ``requested`` (asked for, not started) or ``active``."""
         if self._active:
             return "active"
         return "requested" if self._requested else "idle"
@@ -181,70 +156,94 @@ class TurnMachine:
         """The most recent assistant turn, if any."""
         return self._current.turn_id if self._current else None
 
+    def received_ms(self, item_id: str) -> float:
+        """Milliseconds of assistant audio received so far for ``item_id`` (0 if none)."""
+        samples, rate = self._received.get(item_id, (0, 1))
+        return samples * 1000 / rate
+
     # -- server input -----------------------------------------------------------------------
 
     def apply(self, item: Decoded, now: float) -> list[Action]:
         """Fold one decoded event or signal in; return the actions it causes, in order."""
-        if isinstance(item, AssistantAudioDelta):
-            turn = self._turns.get(item.turn_id)
-            if turn is not None:
-                if turn.interrupted:
-                    self.dropped_audio_deltas += 1
-                    return []
-                turn.first_audio.setdefault(item.item_id, now)
-            return [Publish(item)]
-        if isinstance(item, AssistantTurnStarted):
-            self._requested = False
-            self._active.add(item.turn_id)
-            turn = self._turns.get(item.turn_id)
-            if turn is None:  # (a repeated response.created keeps the turn it already has)
-                turn = self._turns[item.turn_id] = _Turn(item.turn_id)
-            self._current = turn
-            self._forget_old_turns()
-            return [Publish(item)]
-        if isinstance(item, AssistantTurnCompleted):
-            return self._on_response_done(item)
-        if isinstance(item, UserSpeechStarted):
-            return self.interrupt("barge_in", now, cause=item)
-        if isinstance(item, ToolCallReady):
-            return self._on_call_ready(item)
-        if isinstance(item, AssistantItemAdded):
-            turn = self._turns.get(item.turn_id)
-            if turn is not None:
-                turn.items.append(item.item_id)
-            return []
-        if isinstance(item, ResponseRejected):
-            self._requested = False
-            return []
-        if isinstance(item, SessionSettings):
-            self._settings = item
-            return []
-        return [Publish(item)]
+        handler = self._handlers.get(type(item))
+        if handler is not None:
+            return handler(item, now)
+        # an event without a turn, or a signal for the session (the handlers took the rest)
+        return [cast(Action, item)]
 
-    def _on_response_done(self, event: AssistantTurnCompleted) -> list[Action]:
-        if event.turn_id in self._active:
-            self._active.discard(event.turn_id)
-        elif not self._active:  # a done whose start we never saw still ends what we asked for
-            self._requested = False
-        actions: list[Action] = []
+    def _in_turn(self, event: SessionEvent, now: float) -> list[Action]:
+        if getattr(event, "turn_id", None) in self._seen:
+            return [event]
+        self.ignored_events += 1
+        return []
+
+    def _on_audio(self, event: AssistantAudioDelta, now: float) -> list[Action]:
         turn = self._turns.get(event.turn_id)
-        if turn is not None:
-            turn.active = False
-            turn.done = True
-            turn.status = event.status
-            if turn.calls:
-                actions.append(SealBatch(turn.turn_id))
-        actions.append(Publish(event))
-        if turn is not None:
-            actions += self._maybe_submit(turn)
+        if turn is None:
+            self.ignored_events += 1
+            return []
+        if turn.interrupted:
+            self.dropped_audio_deltas += 1
+            return []
+        item = event.item_id
+        turn.first_audio.setdefault(item, now)
+        samples, _ = self._received.get(item, (0, 0))
+        _remember(self._received, item, (samples + (len(event.pcm) >> 1), event.sample_rate))
+        return [event]
+
+    def _on_turn_started(self, event: AssistantTurnStarted, now: float) -> list[Action]:
+        self._requested = False
+        self._active.add(event.turn_id)
+        if event.turn_id in self._seen:  # a repeated response.created: one turn, one event
+            return []
+        _remember(self._seen, event.turn_id, None)
+        turn = self._turns[event.turn_id] = _Turn(event.turn_id)
+        self._current = turn
+        self._forget_old_turns()
+        return [event]
+
+    def _on_response_done(self, event: AssistantTurnCompleted, now: float) -> list[Action]:
+        turn = self._turns.get(event.turn_id)
+        if turn is None or event.turn_id not in self._active:
+            self.ignored_events += 1
+            if not self._active:  # a stray done still ends a request nobody answered
+                self._requested = False
+            return self.request_response(None) if self._queued and not self._active else []
+        self._active.discard(event.turn_id)
+        turn.active = False
+        turn.done = True
+        turn.status = event.status
+        actions: list[Action] = [SealBatch(turn.turn_id)] if turn.calls else []
+        actions.append(event)
+        actions += self._maybe_submit(turn)
         if self._queued:
             actions += self.request_response(None)
         return actions
 
-    def _on_call_ready(self, ready: ToolCallReady) -> list[Action]:
+    def _on_speech_started(self, event: UserSpeechStarted, now: float) -> list[Action]:
+        return self.interrupt("barge_in", now, cause=event)
+
+    def _on_item_added(self, signal: AssistantItemAdded, now: float) -> list[Action]:
+        turn = self._turns.get(signal.turn_id)
+        if turn is None:
+            self.ignored_events += 1
+        else:
+            turn.items.append(signal.item_id)
+        return []
+
+    def _on_rejected(self, signal: ResponseRejected, now: float) -> list[Action]:
+        self._requested = False
+        return []
+
+    def _on_settings(self, signal: SessionSettings, now: float) -> list[Action]:
+        self._settings = signal
+        return []
+
+    def _on_call_ready(self, ready: ToolCallReady, now: float) -> list[Action]:
         turn = self._turns.get(ready.turn_id)
-        if turn is None:  # a call for a turn we never saw start: adopt it
-            turn = self._turns[ready.turn_id] = _Turn(ready.turn_id)
+        if turn is None:
+            self.ignored_events += 1
+            return []
         turn.calls[ready.call_id] = ready.name
         if turn.interrupted:
             return [self._failed(turn, ready.call_id, "interrupted before the call started")]
@@ -263,64 +262,77 @@ class TurnMachine:
         )
         # Start first: an application-answered call is then registered before anyone can see
         # tool_call_dispatched and answer it. The call task runs only after the event is queued.
-        return [StartCall(turn.turn_id, ready.call_id, tool, args), Publish(dispatched)]
+        return [StartCall(turn.turn_id, ready.call_id, tool, args), dispatched]
+
+    def _on_calls_cancelled(self, signal: ToolCallsCancelled, now: float) -> list[Action]:
+        actions: list[Action] = []
+        withdrawn = set(signal.call_ids)
+        for turn in list(self._turns.values()):
+            mine = tuple(c for c in turn.calls if c in withdrawn)
+            if not mine:
+                continue
+            for call_id in mine:  # a finished call's output is withdrawn too
+                turn.outputs.pop(call_id, None)
+            running = tuple(c for c in mine if c in turn.pending)
+            if running:
+                actions.append(CancelCalls(turn.turn_id, running))
+        return actions
 
     def _fail_now(self, turn: _Turn, call_id: str, message: str) -> list[Action]:
         turn.outputs[call_id] = encode_error(message)
         return [self._failed(turn, call_id, message), *self._maybe_submit(turn)]
 
-    def _failed(self, turn: _Turn, call_id: str, message: str) -> Publish:
+    def _failed(self, turn: _Turn, call_id: str, message: str) -> ToolCallFailed:
         name = turn.calls.get(call_id, "")
-        return Publish(
-            ToolCallFailed(turn_id=turn.turn_id, call_id=call_id, name=name, error=message)
-        )
+        return ToolCallFailed(turn_id=turn.turn_id, call_id=call_id, name=name, error=message)
 
     # -- tool outcomes ----------------------------------------------------------------------
 
     def call_succeeded(self, turn_id: str, call_id: str, result: Any, output: str) -> list[Action]:
         """A call returned ``result`` (wire ``output`` already encoded)."""
         turn = self._turns.get(turn_id)
-        if turn is None:
+        if turn is None or call_id not in turn.pending:
             return []
         turn.pending.discard(call_id)
         turn.outputs[call_id] = output
         name = turn.calls.get(call_id, "")
         event = ToolCallCompleted(turn_id=turn_id, call_id=call_id, name=name, result=result)
-        return [Publish(event), *self._maybe_submit(turn)]
+        return [event, *self._maybe_submit(turn)]
 
     def call_failed(self, turn_id: str, call_id: str, message: str) -> list[Action]:
         """A call raised, timed out or returned something unencodable."""
         turn = self._turns.get(turn_id)
-        if turn is None:
+        if turn is None or call_id not in turn.pending:
             return []
         turn.pending.discard(call_id)
         turn.outputs[call_id] = encode_error(message)
         return [self._failed(turn, call_id, message), *self._maybe_submit(turn)]
 
     def call_cancelled(self, turn_id: str, call_id: str, message: str) -> list[Action]:
-        """A call was cancelled (interruption or close): it fails and never gets an output."""
+        """A call was cancelled (interruption, withdrawal or close): it gets no output."""
         turn = self._turns.get(turn_id)
-        if turn is None:
+        if turn is None or call_id not in turn.pending:
             return []
         turn.pending.discard(call_id)
+        turn.outputs.pop(call_id, None)
         return [self._failed(turn, call_id, message), *self._maybe_submit(turn)]
 
     def _maybe_submit(self, turn: _Turn) -> list[Action]:
         if turn.closed or turn.pending or not turn.calls:
             return []
         if not turn.interrupted and not turn.done:
-            return []  # wait for response.done: the model may still add calls
+            return []  # wait for the response's end: the model may still add calls
         turn.closed = True
         if turn.interrupted and self._config.on_interrupt is InterruptPolicy.DROP:
             return []
         call_ids = tuple(c for c in turn.calls if c in turn.outputs)
         if not call_ids:
             return []
-        actions: list[Action] = [
-            Send(self._codec.tool_output(c, turn.outputs[c])) for c in call_ids
-        ]
-        actions.append(Publish(ToolBatchSubmitted(turn_id=turn.turn_id, call_ids=call_ids)))
-        if not turn.interrupted and turn.status == "completed":
+        outputs = [(c, turn.outputs[c]) for c in call_ids]
+        actions: list[Action] = [Send(m) for m in self._codec.tool_outputs(outputs)]
+        actions.append(ToolBatchSubmitted(turn_id=turn.turn_id, call_ids=call_ids))
+        follow_up = not self._codec.traits.responds_to_tool_outputs
+        if follow_up and not turn.interrupted and turn.status == "completed":
             actions += self.request_response(None)
         return actions
 
@@ -331,10 +343,13 @@ class TurnMachine:
         if options is not None and options.tools:
             self._response_tools.update((tool.name, tool) for tool in options.tools)
         if not self._requested and not self._active:
-            self._requested = True
             options = options if options is not None else self._queued_options
             self._queued, self._queued_options = False, None
-            return [Send(self._codec.create_response(options))]
+            message = self._codec.create_response(options)
+            if message is None:
+                return []
+            self._requested = True
+            return [Send(message)]
         self._queued = True
         if options is not None:
             self._queued_options = options
@@ -348,23 +363,23 @@ class TurnMachine:
         turn_id = (
             current.turn_id if current is not None and current.turn_id in self._active else None
         )
-        return [Send(self._codec.cancel_response(turn_id))]
+        return _send(self._codec.cancel_response(turn_id))
 
     def interrupt(
         self,
         reason: Literal["barge_in", "manual", "error"],
         now: float,
         *,
-        cause: RealtimeEvent | None = None,
+        cause: SessionEvent | None = None,
     ) -> list[Action]:
         """Interrupt the live assistant turn, if there is one (otherwise a no-op).
 
-        The effects (``response.cancel``, truncation, the batch's interruption) come before the
-        events (``cause``, then ``interrupted``), so they happen when the interruption is seen,
-        not when a consumer gets to the events. A barge-in also drops a queued response
-        request: the user's new turn drives the next response.
+        The effects (cancel, truncation, the batch's interruption) come before the events
+        (``cause``, then ``interrupted``), so they happen when the interruption is seen, not
+        when a consumer gets to the events. A barge-in also drops a queued response request:
+        the user's new turn drives the next response.
         """
-        published: list[Action] = [Publish(cause)] if cause is not None else []
+        published: list[Action] = [cause] if cause is not None else []
         turn = self._current
         if turn is None or turn.interrupted or not self._is_live(turn, now):
             return published
@@ -372,20 +387,16 @@ class TurnMachine:
         actions: list[Action] = []
         server_cancels = self._settings.turn_detection and self._settings.interrupt_response
         if turn.active and (reason != "barge_in" or not server_cancels):
-            actions.append(Send(self._codec.cancel_response(turn.turn_id)))
+            actions += _send(self._codec.cancel_response(turn.turn_id))
         actions += self._truncate(turn, now)
         cancel = bool(turn.pending) and self._config.on_interrupt is not InterruptPolicy.SUBMIT
         actions.append(InterruptBatch(turn.turn_id, cancel=cancel))
         if reason == "barge_in":
             self._queued, self._queued_options = False, None
         actions += published
-        actions.append(Publish(Interrupted(turn_id=turn.turn_id, reason=reason)))
+        actions.append(Interrupted(turn_id=turn.turn_id, reason=reason))
         actions += self._maybe_submit(turn)
         return actions
-
-    def close(self) -> list[Action]:
-        """The session is closing: cancel every running batch."""
-        return [InterruptBatch(t.turn_id, cancel=True) for t in self._turns.values() if t.pending]
 
     # -- playback and truncation ------------------------------------------------------------
 
@@ -409,7 +420,7 @@ class TurnMachine:
         item = self._audio_item(turn)
         if item is None or item not in turn.first_audio:
             return False
-        return self._played_ms(turn, item, now) < self._codec.received_ms(item)
+        return self._played_ms(turn, item, now) < self.received_ms(item)
 
     def _truncate(self, turn: _Turn, now: float) -> list[Action]:
         if not self._config.audio_output:
@@ -417,14 +428,14 @@ class TurnMachine:
         item = self._audio_item(turn)
         if item is None:
             return []
-        received = self._codec.received_ms(item)
+        received = self.received_ms(item)
         played = math.floor(self._played_ms(turn, item, now))
         if played <= 0:
             # Nothing was heard: remove the item (the server has it, we saw it added).
-            return [Send(self._codec.delete_item(item))] if item in turn.items else []
+            return _send(self._codec.delete_item(item)) if item in turn.items else []
         if played >= received:
             return []  # everything received was heard: nothing to cut
-        return [Send(self._codec.truncate(item, played))]
+        return _send(self._codec.truncate(item, played))
 
     def _forget_old_turns(self) -> None:
         for turn_id in list(self._turns):
@@ -438,6 +449,16 @@ class TurnMachine:
                 del self._turns[turn_id]
 
 
-def error_is_fatal(event: Error) -> bool:
-    """True for an error after which the provider ends the session."""
-    return not event.recoverable
+#: The signals :meth:`TurnMachine.apply` passes through for the session to handle.
+SESSION_SIGNALS = (SessionReady, ProtocolViolation, GoAway, ResumptionUpdate)
+
+
+def _send(message: Message | None) -> list[Action]:
+    return [] if message is None else [Send(message)]
+
+
+def _remember(table: dict[str, Any], key: str, value: Any) -> None:
+    """``table[key] = value``, forgetting the oldest key when the table is full."""
+    if key not in table and len(table) >= _MAX_REMEMBERED * 4:
+        del table[next(iter(table))]
+    table[key] = value

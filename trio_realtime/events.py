@@ -28,6 +28,8 @@ import numpy as np
 
 __all__ = [
     "EVENT_CLASSES",
+    "EXTRA_EVENT_CLASSES",
+    "AgentHandoff",
     "AssistantAudioDelta",
     "AssistantText",
     "AssistantTextDelta",
@@ -37,10 +39,15 @@ __all__ = [
     "AssistantTurnStarted",
     "Error",
     "EventKind",
+    "ExtraEvent",
     "Interrupted",
     "RateLimited",
     "RealtimeEvent",
+    "Reconnected",
+    "Reconnecting",
+    "ServerEvent",
     "SessionClosed",
+    "SessionEvent",
     "SessionOpened",
     "SessionUpdated",
     "ToolBatchSubmitted",
@@ -382,6 +389,66 @@ EVENT_CLASSES: Mapping[str, type[RealtimeEvent]] = {
     for cls in RealtimeEvent.__args__  # type: ignore[attr-defined]
 }
 
+# -- extra kinds (beyond the 23; each published only by the feature that needs it) -----------
+
+
+@attrs.frozen(kw_only=True)
+class ServerEvent:
+    """A provider event the 23 kinds do not cover, as the provider sent it.
+
+    Published only when the session was opened with ``server_events=True``: ``type`` is the
+    provider's event type (e.g. ``"input_audio_buffer.timeout_triggered"``) and ``data`` the
+    whole decoded JSON object.
+    """
+
+    kind: ClassVar[Literal["server_event"]] = "server_event"
+    provider: str
+    type: str
+    data: Mapping[str, Any]
+
+
+@attrs.frozen(kw_only=True)
+class AgentHandoff:
+    """The conversation passed from one agent to another (names of both)."""
+
+    kind: ClassVar[Literal["agent_handoff"]] = "agent_handoff"
+    from_agent: str
+    to_agent: str
+
+
+@attrs.frozen(kw_only=True)
+class Reconnecting:
+    """The connection dropped and attempt ``attempt`` to reconnect is starting.
+
+    ``code`` is the close code that ended the connection (None for a drop without close frame).
+    """
+
+    kind: ClassVar[Literal["reconnecting"]] = "reconnecting"
+    attempt: int
+    code: int | None
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Reconnected:
+    """The session is connected again; ``state_restored`` is False if anything was lost."""
+
+    kind: ClassVar[Literal["reconnected"]] = "reconnected"
+    attempt: int
+    state_restored: bool
+
+
+ExtraEvent = Union[ServerEvent, AgentHandoff, Reconnecting, Reconnected]  # noqa: UP007
+
+#: Everything a session's streams can yield: the 23 kinds plus the extra ones.
+SessionEvent = Union[RealtimeEvent, ExtraEvent]  # noqa: UP007
+
+EXTRA_EVENT_CLASSES: Mapping[str, type[ExtraEvent]] = {
+    cls.kind: cls
+    for cls in ExtraEvent.__args__  # type: ignore[attr-defined]
+}
+_ALL_CLASSES: Mapping[str, type[SessionEvent]] = {**EVENT_CLASSES, **EXTRA_EVENT_CLASSES}
+
 # -- serialization (recording / replay) ------------------------------------------------------
 
 
@@ -396,19 +463,19 @@ _converter.register_unstructure_hook_func(_is_mapping, lambda m: dict(m))
 _converter.register_structure_hook_func(_is_mapping, lambda v, _: dict(v))
 
 
-def event_to_dict(event: RealtimeEvent) -> dict[str, Any]:
+def event_to_dict(event: SessionEvent) -> dict[str, Any]:
     """JSON-safe data for ``event``, tagged with its ``kind`` (audio as base64)."""
     data: dict[str, Any] = _converter.unstructure(event, unstructure_as=type(event))
     return {"kind": event.kind, **data}
 
 
-def event_from_dict(data: Mapping[str, Any]) -> RealtimeEvent:
+def event_from_dict(data: Mapping[str, Any]) -> SessionEvent:
     """The event :func:`event_to_dict` made. Raises ``ValueError`` for an unknown ``kind``."""
     payload = dict(data)
     kind = payload.pop("kind", None)
-    cls = EVENT_CLASSES.get(kind) if isinstance(kind, str) else None
+    cls = _ALL_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(EVENT_CLASSES)}")
+        raise ValueError(f"unknown event kind {kind!r}; expected one of {sorted(_ALL_CLASSES)}")
     try:
         return _converter.structure(payload, cls)
     except (cattrs.BaseValidationError, TypeError, KeyError, ValueError) as exc:

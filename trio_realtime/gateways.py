@@ -17,7 +17,7 @@ import trio
 
 from ._errors import RealtimeConnectionError
 from .config import Config
-from .protocol.openai import OpenAIProtocol
+from .protocol import Codec, OpenAIProtocol
 from .transport import Transport, connect_websocket_transport
 
 __all__ = ["Gateway", "OpenAIGateway"]
@@ -35,8 +35,8 @@ class Gateway(Protocol):
         """Connect to ``model``; the transport's tasks live in ``nursery``."""
         ...
 
-    def codec(self, config: Config) -> OpenAIProtocol:
-        """A fresh protocol codec for one connection."""
+    def codec(self, config: Config, *, model: str, server_events: bool = False) -> Codec:
+        """A fresh protocol codec for one connection to ``model``."""
         ...
 
 
@@ -111,6 +111,6 @@ class OpenAIGateway:
             ssl_context=self._ssl_context,
         )
 
-    def codec(self, config: Config) -> OpenAIProtocol:
-        """A fresh OpenAI Realtime codec."""
-        return OpenAIProtocol(config)
+    def codec(self, config: Config, *, model: str, server_events: bool = False) -> Codec:
+        """A fresh OpenAI Realtime codec (the model is named in the URL, not here)."""
+        return OpenAIProtocol(config, server_events=server_events)

@@ -19,7 +19,7 @@ from . import flows
 from .typecheck import problems
 
 ALL_FRAMES = [frame for name in flows.FLOW_NAMES for frame in flows.load(name)]
-HANDLED_TYPES = sorted(OpenAIProtocol(Config())._handlers)
+HANDLED_TYPES = sorted(OpenAIProtocol(Config()).decoder.handled_types)
 FIELD_NAMES = sorted(
     {"id", "status", "status_details", "reason", "code", "message", "usage", "audio", "input"}
     | {"turn_detection", "create_response", "interrupt_response", "remaining", "reset_seconds"}
@@ -99,7 +99,6 @@ def test_unknown_types_are_ignored_and_counted() -> None:
     assert codec.receive(b'{"type": "other.thing", "event_id": "e"}') == []
     stats = codec.statistics()
     assert stats.unknown_event_types == {"future.event": 2, "other.thing": 1}
-    assert stats.frames_received == 3
     assert stats.malformed_frames == 0
     stats.unknown_event_types.clear()  # a snapshot: the codec's counters are unaffected
     assert codec.statistics().unknown_event_types == {"future.event": 2, "other.thing": 1}

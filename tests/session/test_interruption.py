@@ -54,7 +54,7 @@ class Recorder:
 
     async def frames_from(self, peer: Any) -> None:
         while True:
-            frame = await peer.recv()
+            frame = await peer.receive()
             self.frames.append((trio.current_time(), frame))
 
     async def events_from(self, session: rt.RealtimeSession) -> None:
@@ -115,7 +115,7 @@ async def test_interruption_policy_table(
                     call_done("resp_T", call_id, name, "{}", index),
                 )
             await trio.sleep(1.0)
-            assert session._batches is not None
+            assert session._rt.batches is not None
             if trigger == "barge_in":
                 await peer.send(speech_started())
                 await peer.send(
@@ -130,7 +130,7 @@ async def test_interruption_policy_table(
                     )
                 )
             await trio.testing.wait_all_tasks_blocked()
-            while session._batches.batch_scope("resp_T") is not None:
+            while session._rt.batches.batch_scope("resp_T") is not None:
                 await trio.sleep(0.001)  # virtual time: find when the batch scope exited
             scope_exited = trio.current_time() - t0
             await trio.sleep(10)

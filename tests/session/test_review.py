@@ -71,7 +71,7 @@ async def _drain(peer: ScriptedPeer, seconds: float = 1.0) -> list[str]:
     types: list[str] = []
     with trio.move_on_after(seconds):
         while True:
-            types.append((await peer.recv())["type"])
+            types.append((await peer.receive())["type"])
     return types
 
 
@@ -254,7 +254,7 @@ async def test_send_text_cancelled_after_the_message_does_not_wedge(
 async def _drain_one_slot(session: rt.RealtimeSession, peer: ScriptedPeer) -> None:
     """Let exactly one message leave the full control lane."""
     depth = session.statistics().control_queue
-    await peer.recv()
+    await peer.receive()
     await trio.testing.wait_all_tasks_blocked()
     assert session.statistics().control_queue == depth - 1
 
@@ -358,7 +358,7 @@ async def test_done_for_another_response_keeps_creates_queued(
         assert _types(peer) == ["response.create"]
 
 
-async def test_done_without_created_publishes_and_releases(
+async def test_done_without_created_is_ignored_and_releases(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     gateway = MemoryGateway()
@@ -372,9 +372,10 @@ async def test_done_without_created_publishes_and_releases(
         kinds = []
         async for event in session.events():
             kinds.append(event.kind)
-            if event.kind == "assistant_turn_completed":
+            if event.kind == "error":
                 break
-        assert kinds[-2:] == ["error", "assistant_turn_completed"]
+        assert "assistant_turn_completed" not in kinds  # never published as a turn
+        assert session.statistics().ignored_events == 1
         await session.create_response()  # released: goes out at once
         await peer.expect("response.create")
 
@@ -704,12 +705,13 @@ async def test_nothing_follows_the_terminal_event() -> None:
     from trio_realtime._fanout import EventQueue
 
     queue = EventQueue(1)
-    await queue.put(rt.AssistantTurnStarted(turn_id="r0"))
+    queue.push(rt.AssistantTurnStarted(turn_id="r0"))
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(queue.put, rt.AssistantTurnStarted(turn_id="r1"))  # the reader, parked
+        nursery.start_soon(queue.wait_room)  # the reader, parked on a full queue
         await trio.testing.wait_all_tasks_blocked()
-        queue.stop_blocking()  # _stop_tools()
+        queue.release()  # _stop_tools()
         queue.finish(rt.SessionClosed(reason="server", code=1000, message=""))  # _finish()
+    queue.push(rt.AssistantTurnStarted(turn_id="r1"))  # too late: dropped
     kinds = []
     with trio.move_on_after(1):
         while True:
@@ -717,7 +719,7 @@ async def test_nothing_follows_the_terminal_event() -> None:
                 kinds.append((await queue.get()).kind)
             except trio.EndOfChannel:
                 break
-    assert kinds[-1] == "session_closed"
+    assert kinds == ["assistant_turn_started", "session_closed"]
 
 
 # -- 20. a failure while building the session leaves the transport open ----------------------

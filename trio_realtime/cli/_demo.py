@@ -45,7 +45,7 @@ class _Events:
         self.stream = session.events()
         self.timeline = timeline
 
-    async def until(self, kind: str) -> rt.RealtimeEvent:
+    async def until(self, kind: str) -> rt.SessionEvent:
         async for event in self.stream:
             if event.kind == kind:
                 return event
@@ -222,8 +222,9 @@ async def _audio_part(
             nursery.cancel_scope.cancel()
         stats = session.statistics()
         tl.info(
-            f"{sum(stats.events_published.values())} events, {stats.frames_received} frames in, "
-            f"{stats.frames_sent} out, {stats.dropped_audio_deltas} late audio chunks dropped"
+            f"{sum(stats.events_published.values())} events, {stats.wire.messages_received} "
+            f"messages in, {stats.wire.messages_sent} out, "
+            f"{stats.dropped_audio_deltas} late audio chunks dropped"
         )
 
 

@@ -10,74 +10,38 @@ from __future__ import annotations
 
 import binascii
 import logging
+from collections.abc import Sequence
 from typing import Any
 
-import attrs
 import orjson
 
 from ..config import Config, ResponseOptions
 from . import _openai_session
+from ._openai_shared import Shared
 
-__all__ = ["OpenAIEncoder", "ProtocolStatistics"]
+__all__ = ["OpenAIEncoder"]
 
 log = logging.getLogger("trio_realtime.protocol")
 
-_MAX_PENDING_CREATES = 8
-
-
-@attrs.define
-class ProtocolStatistics:
-    """Counters of one connection's codec (a snapshot; mutating it changes nothing).
-
-    ``bytes_received``/``bytes_sent`` count the frames' lengths (characters for text frames).
-    ``unknown_event_types`` maps each ignored event type to how often it came;
-    ``unknown_fields`` maps ``"<type>.<field>"`` to how often that undeclared field came.
-    """
-
-    frames_received: int = 0
-    bytes_received: int = 0
-    frames_sent: int = 0
-    bytes_sent: int = 0
-    malformed_frames: int = 0
-    unknown_event_types: dict[str, int] = attrs.field(factory=dict)
-    unknown_fields: dict[str, int] = attrs.field(factory=dict)
-
 
 class OpenAIEncoder:
-    """Builds the client events of one connection (the base of ``OpenAIProtocol``)."""
+    """Builds the client events of one connection (the encoding half of ``OpenAIProtocol``).
 
-    def __init__(self, config: Config) -> None:
-        self._config = config
+    ``shared`` is the state it shares with the decoder: a ``session.update`` puts its
+    configuration in effect there, and ``response.create`` ids are remembered there.
+    """
+
+    def __init__(self, shared: Shared) -> None:
+        self._shared = shared
         self._next_event = 0
         self._warned_temperature = False
-        self._pending_creates: list[str] = []
-        self._stats = ProtocolStatistics()
-
-    @property
-    def config(self) -> Config:
-        """The configuration the codec was created with (or last updated to)."""
-        return self._config
-
-    def statistics(self) -> ProtocolStatistics:
-        """A snapshot of the codec's counters."""
-        return attrs.evolve(
-            self._stats,
-            unknown_event_types=dict(self._stats.unknown_event_types),
-            unknown_fields=dict(self._stats.unknown_fields),
-        )
 
     def _event_id(self) -> str:
         self._next_event += 1
         return f"cli_{self._next_event}"
 
-    def _dump(self, event: dict[str, Any]) -> str:
-        text = orjson.dumps(event).decode()
-        self._stats.frames_sent += 1
-        self._stats.bytes_sent += len(text)
-        return text
-
     def _command(self, event_type: str, **fields: Any) -> str:
-        return self._dump({"type": event_type, "event_id": self._event_id(), **fields})
+        return orjson.dumps({"type": event_type, "event_id": self._event_id(), **fields}).decode()
 
     def session_update(self, config: Config, *, previous: Config | None = None) -> str:
         """``session.update`` for ``config``: in full, or only what changed since ``previous``.
@@ -95,22 +59,19 @@ class OpenAIEncoder:
             session = _openai_session.session_payload(config)
         else:
             session = _openai_session.session_diff(previous, config)
-        self._config = config
+        self._shared.config = config
         return self._command("session.update", session=session)
 
     def append_audio(self, pcm: bytes) -> str:
         """``input_audio_buffer.append`` of PCM16 at the input rate (G.711 when configured)."""
-        fmt = self._config.input_audio_format
-        if fmt != "pcm16":
-            pcm = _encode_g711(fmt, pcm)
-        text = (
+        transcode = self._shared.encode_audio
+        if transcode is not None:
+            pcm = transcode(pcm)
+        return (
             '{"type":"input_audio_buffer.append","audio":"'
             + binascii.b2a_base64(pcm, newline=False).decode("ascii")
             + '"}'
         )
-        self._stats.frames_sent += 1
-        self._stats.bytes_sent += len(text)
-        return text
 
     def commit_audio(self) -> str:
         """``input_audio_buffer.commit``."""
@@ -130,6 +91,10 @@ class OpenAIEncoder:
         """``conversation.item.create`` with a ``function_call_output`` item."""
         item = {"type": "function_call_output", "call_id": call_id, "output": output}
         return self._command("conversation.item.create", item=item)
+
+    def tool_outputs(self, outputs: Sequence[tuple[str, str]]) -> list[str]:
+        """One ``function_call_output`` item per ``(call_id, output)``, in order."""
+        return [self.tool_output(call_id, output) for call_id, output in outputs]
 
     def truncate(self, item_id: str, audio_end_ms: int) -> str:
         """``conversation.item.truncate`` of content 0 at ``audio_end_ms``."""
@@ -151,22 +116,15 @@ class OpenAIEncoder:
         a ``ResponseRejected`` signal.
         """
         event: dict[str, Any] = {"type": "response.create", "event_id": self._event_id()}
-        self._pending_creates.append(event["event_id"])
-        del self._pending_creates[:-_MAX_PENDING_CREATES]
+        self._shared.pending_creates.append(event["event_id"])
         if options is not None:
             payload = _openai_session.response_payload(options)
             if payload:
                 event["response"] = payload
-        return self._dump(event)
+        return orjson.dumps(event).decode()
 
     def cancel_response(self, response_id: str | None = None) -> str:
         """``response.cancel`` (of ``response_id``, or of whatever response is active)."""
         if response_id is None:
             return self._command("response.cancel")
         return self._command("response.cancel", response_id=response_id)
-
-
-def _encode_g711(fmt: str, pcm: bytes) -> bytes:
-    from ..audio import g711
-
-    return g711.pcm16_to_ulaw(pcm) if fmt == "g711_ulaw" else g711.pcm16_to_alaw(pcm)

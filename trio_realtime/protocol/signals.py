@@ -11,15 +11,20 @@ from typing import TypeAlias
 
 import attrs
 
-from ..events import RealtimeEvent
+from ..events import ExtraEvent, RealtimeEvent
 
 __all__ = [
     "AssistantItemAdded",
     "Decoded",
+    "GoAway",
+    "ProtocolViolation",
     "ResponseRejected",
+    "ResumptionUpdate",
+    "SessionReady",
     "SessionSettings",
     "Signal",
     "ToolCallReady",
+    "ToolCallsCancelled",
 ]
 
 
@@ -57,5 +62,42 @@ class SessionSettings:
     interrupt_response: bool
 
 
-Signal: TypeAlias = "ToolCallReady | AssistantItemAdded | ResponseRejected | SessionSettings"
-Decoded: TypeAlias = "RealtimeEvent | Signal"
+@attrs.frozen
+class SessionReady:
+    """The handshake is complete: the server confirmed the session and our configuration."""
+
+
+@attrs.frozen(kw_only=True)
+class ProtocolViolation:
+    """The server broke the protocol beyond repair; the session must end (``ProtocolError``)."""
+
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class ToolCallsCancelled:
+    """The server withdrew these calls: cancel them and send them no output."""
+
+    call_ids: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class GoAway:
+    """The server will close the connection soon (``time_left_ms``, when it says)."""
+
+    time_left_ms: int | None
+
+
+@attrs.frozen(kw_only=True)
+class ResumptionUpdate:
+    """A new session-resumption handle (``None`` when the session cannot be resumed now)."""
+
+    handle: str | None
+    resumable: bool
+
+
+Signal: TypeAlias = (
+    "ToolCallReady | AssistantItemAdded | ResponseRejected | SessionSettings | SessionReady"
+    " | ProtocolViolation | ToolCallsCancelled | GoAway | ResumptionUpdate"
+)
+Decoded: TypeAlias = "RealtimeEvent | ExtraEvent | Signal"

@@ -76,6 +76,18 @@ class MemoryTransport:
         self._counters.count_received(message)
         return message
 
+    def receive_message_nowait(self) -> str | bytes:
+        """The next message if one is already here, else raise ``trio.WouldBlock``.
+
+        Raises :class:`TransportClosed` like :meth:`receive_message`.
+        """
+        try:
+            message = self._receive_channel.receive_nowait()
+        except (trio.EndOfChannel, trio.ClosedResourceError):
+            raise TransportClosed(self._close_info()) from None
+        self._counters.count_received(message)
+        return message
+
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close both directions; the peer sees ``initiator="server"`` with this code and reason.
 
