@@ -20,7 +20,7 @@ import attrs
 import trio
 
 from ._turns import Action, StartCall
-from .tools import ToolContext, ToolResultError, encode_result
+from .tools import ToolArgumentsError, ToolContext, ToolResultError, encode_result
 
 __all__ = ["BatchRunner"]
 
@@ -173,7 +173,11 @@ class BatchRunner:
                     if tool.answered_by_app:
                         result: Any = await self._wait_for_app(action.call_id)
                     else:
-                        result = await tool.call(action.args, context)
+                        bound = tool.bind(action.args, context)
+                        if tool.is_async:
+                            result = await bound()
+                        else:
+                            result = await trio.to_thread.run_sync(bound, abandon_on_cancel=True)
             if deadline.cancelled_caught:
                 message = f"tool {tool.name!r} timed out after {timeout:g} s"
                 actions = machine.call_failed(action.turn_id, action.call_id, message)
@@ -185,7 +189,7 @@ class BatchRunner:
                 action, "interrupted: the turn was interrupted or the session closed"
             )
             raise
-        except (_AppError, ToolResultError) as exc:
+        except (_AppError, ToolArgumentsError, ToolResultError) as exc:
             actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
         except Exception as exc:  # a tool's own failure never kills the session
             message = f"tool {tool.name!r} raised {type(exc).__name__}: {exc}"
