@@ -43,7 +43,12 @@ _ARTICLE = {
 }
 _BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
 _STOPPERS = ("type", "const", "enum")  # a value failing one of these gets no other message
-_RANK = {"required": 0, "additionalProperties": 2, "unevaluatedProperties": 2}
+_RANK = {
+    "required": 0,
+    "dependentRequired": 0,
+    "additionalProperties": 2,
+    "unevaluatedProperties": 2,
+}
 
 Path = Sequence[str | int]
 
@@ -224,6 +229,20 @@ def _unexpected(error: ValidationError, root: Any) -> list[str]:
     return [f"{where(path)} has unexpected property '{key}'" for key in extra]
 
 
+def _dependent(error: ValidationError, root: Any) -> list[str]:
+    path = list(error.absolute_path)
+    value, rules = error.instance, error.validator_value
+    if not isinstance(value, Mapping) or not isinstance(rules, Mapping):
+        return [f"{where(path)}: {error.message}"]
+    return [
+        f"{where([*path, needed])} is required when {where([*path, key])} is given"
+        for key, needs in rules.items()
+        if key in value and isinstance(needs, list)
+        for needed in needs
+        if needed not in value
+    ]
+
+
 def _alternatives(error: ValidationError, root: Any) -> list[str]:
     path = list(error.absolute_path)
     value, members = error.instance, error.validator_value
@@ -256,6 +275,7 @@ def _wrong_type(error: ValidationError, root: Any) -> list[str]:
 _SPECIAL: dict[str, Callable[[ValidationError, Any], list[str]]] = {
     "type": _wrong_type,
     "required": _required,
+    "dependentRequired": _dependent,
     "additionalProperties": _unexpected,
     "anyOf": _alternatives,
     "oneOf": _alternatives,

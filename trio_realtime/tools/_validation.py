@@ -17,9 +17,12 @@ cheap for applications without tools.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from ._messages import MAX_MESSAGES, messages
 from ._refs import unresolvable_refs
@@ -44,6 +47,33 @@ _SCHEMA_ONES = frozenset(
 )
 _KEYS_OWN_FALSE = frozenset({"additionalProperties", "unevaluatedProperties"})
 _NOTHING: dict[str, Any] = {"not": {}}
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_problem(canonical: bytes) -> str | None:
+    """What is wrong with the schema whose sorted-keys JSON is *canonical* (None: nothing).
+
+    Cached: checking against the meta-schema costs milliseconds, and the same tools are often
+    built again (a ``Config`` per session, ``session.update(tools=...)``).
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
+    schema = orjson.loads(canonical)
+    cls = validator_for(schema, default=Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except SchemaError as exc:
+        return f"not a valid JSON Schema at {exc.json_path}: {exc.message}"
+    bad = unresolvable_refs(schema)
+    if bad:
+        refs = ", ".join(repr(ref) for ref in bad)
+        return (
+            f"$ref {refs} does not resolve inside the schema (tool schemas must be "
+            "self-contained: put the definitions under $defs and use '#/$defs/Name')"
+        )
+    return None
 
 
 def _spell_out_false(node: Any) -> Any:
@@ -83,24 +113,13 @@ class ArgumentsValidator:
 
     def __init__(self, schema: Mapping[str, Any], *, check: bool = True) -> None:
         from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
         from jsonschema.validators import validator_for
 
-        cls = validator_for(schema, default=Draft202012Validator)
         if check:
-            try:
-                cls.check_schema(dict(schema))
-            except SchemaError as exc:
-                raise SchemaDefinitionError(
-                    f"not a valid JSON Schema at {exc.json_path}: {exc.message}"
-                ) from None
-        bad = unresolvable_refs(schema) if check else []
-        if bad:
-            refs = ", ".join(repr(ref) for ref in bad)
-            raise SchemaDefinitionError(
-                f"$ref {refs} does not resolve inside the schema (tool schemas must be "
-                "self-contained: put the definitions under $defs and use '#/$defs/Name')"
-            )
+            problem = _schema_problem(orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+            if problem is not None:
+                raise SchemaDefinitionError(problem)
+        cls = validator_for(schema, default=Draft202012Validator)
         self._root = schema
         compiled = _spell_out_false(schema)
         self._validator: Validator = cls(compiled, format_checker=cls.FORMAT_CHECKER)
