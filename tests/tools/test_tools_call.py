@@ -179,6 +179,18 @@ def test_conversion_failures_name_the_nested_value() -> None:
     )
 
 
+def test_context_is_optional_unless_declared() -> None:
+    def plain(a: int) -> int:
+        return a
+
+    def wants(a: int, ctx: ToolContext) -> int:
+        return a
+
+    assert Tool.from_callable(plain).bind({"a": 1})() == 1
+    with pytest.raises(TypeError, match="tool 'wants' takes a ToolContext: pass context="):
+        Tool.from_callable(wants).bind({"a": 1})
+
+
 def test_any_interrupt_flag_will_do() -> None:
     class Flag:
         def __init__(self) -> None:

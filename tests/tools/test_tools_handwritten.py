@@ -231,6 +231,8 @@ def test_inline_definitions() -> None:
     assert props["z"] == {"$ref": "#/$defs/Missing"}
     assert props["d"] == {"default": {"$ref": "#/$defs/B"}}  # data, not a schema
     assert kept == {"T": defs["T"]}
+    root, _ = inline_definitions({"allOf": [{"$ref": "#/$defs/T"}]}, defs)  # older pydantic
+    assert root == {"$ref": "#/$defs/T"}
     renamed = rename_definitions(inlined, {"T": "Tree/2"})
     assert renamed["properties"]["t"] == {"$ref": "#/$defs/Tree~12"}
     assert renamed["properties"]["z"] == {"$ref": "#/$defs/Missing"}

@@ -35,8 +35,11 @@ def is_pydantic_class(hint: Any) -> bool:
     pydantic = sys.modules.get("pydantic")
     if pydantic is None or not isinstance(hint, type):
         return False
-    if issubclass(hint, pydantic.BaseModel):
-        return True
+    try:
+        if issubclass(hint, pydantic.BaseModel):
+            return True
+    except TypeError:  # `list[int]` passes isinstance(..., type) on Python 3.10
+        return False
     return dataclasses.is_dataclass(hint) and hasattr(hint, "__pydantic_validator__")
 
 

@@ -122,7 +122,8 @@ def inline_definitions(
     references left in place still point to. A reference with sibling keywords is merged with
     its definition when the siblings are annotations only (``description``, ``default``...) or
     do not overlap it, and becomes ``{"allOf": [definition], ...siblings}`` otherwise.
-    References to names missing from *defs* are left alone.
+    References to names missing from *defs* are left alone, and a root ``{"allOf": [S]}`` with
+    nothing else becomes S.
     """
     keep = _recursive(defs)
     done: dict[str, Any] = {}
@@ -151,8 +152,17 @@ def inline_definitions(
             return {**target, **out}
         return {"allOf": [target], **out}
 
-    inlined: dict[str, Any] = inline(schema)
-    return inlined, {name: inline(defs[name]) for name in defs if name in keep}
+    inlined: dict[str, Any] = _unwrap(inline(schema))
+    return inlined, {name: _unwrap(inline(defs[name])) for name in defs if name in keep}
+
+
+def _unwrap(schema: dict[str, Any]) -> dict[str, Any]:
+    """``{"allOf": [S]}`` (nothing else) is S (older pydantic wraps a root reference so)."""
+    members = schema.get("allOf")
+    if len(schema) == 1 and isinstance(members, list) and len(members) == 1:
+        only = members[0]
+        return only if isinstance(only, dict) else schema
+    return schema
 
 
 def rename_definitions(node: Any, names: Mapping[str, str]) -> Any:

@@ -241,13 +241,15 @@ class Tool:
             raise ToolArgumentsError(f"invalid arguments for {self.name}: " + "; ".join(problems))
         return out
 
-    def bind(self, args: Mapping[str, Any], context: ToolContext) -> functools.partial[Any]:
+    def bind(
+        self, args: Mapping[str, Any], context: ToolContext | None = None
+    ) -> functools.partial[Any]:
         """The call of ``fn`` for *args*, ready to run: ``fn`` with every argument bound.
 
         *args* should come from :meth:`parse_arguments`; they are converted first with
         :meth:`convert_arguments` (so this raises :class:`ToolArgumentsError` before anything
         runs when a conversion fails) and *context* is bound to the context parameter when
-        ``fn`` declares one. Nothing is called here.
+        ``fn`` declares one (it is not needed otherwise). Nothing is called here.
 
         The runner calls the result: for an async tool (:attr:`is_async`) ``await bound()``;
         for a sync one in a worker thread, e.g. ``await trio.to_thread.run_sync(bound,
@@ -255,11 +257,14 @@ class Tool:
         until the function returns; a sync tool can poll ``context.interrupted.is_set()`` to
         stop early). Exceptions of the function propagate unchanged.
 
-        Raises ``RuntimeError`` for an application-answered tool (no ``fn``).
+        Raises ``RuntimeError`` for an application-answered tool (no ``fn``), ``TypeError`` when
+        ``fn`` declares a context parameter and *context* is ``None``.
         """
         fn = self.fn
         if fn is None:
             raise RuntimeError(f"tool {self.name!r} is answered by the application; it has no fn")
+        if self.context_param is not None and context is None:
+            raise TypeError(f"tool {self.name!r} takes a ToolContext: pass context=")
         kwargs = self.convert_arguments(args)
         if self.context_param is not None:
             kwargs[self.context_param] = context
