@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from trio_realtime.tools import Tool, ToolArgumentsError
 from trio_realtime.tools._refs import (
@@ -100,6 +104,43 @@ def test_valid_arguments_pass_unchanged() -> None:
 )
 def test_nested_refs_and_formats_are_validated(raw: str, message: str) -> None:
     assert error_of(TOOL, raw) == message
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["", "a", "12345", "a@b"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["name", "email", "home", "friends", "street", "zip", "x"]),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+ORACLE = Draft202012Validator(MCP_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "owner": json_values,
+            "ship_to": json_values,
+            "when": json_values | st.just("2025-01-02"),
+            "x": json_values,
+        },
+    )
+)
+def test_arbitrary_arguments_agree_with_jsonschema(value: dict[str, Any]) -> None:
+    raw = orjson.dumps(value).decode()
+    if ORACLE.is_valid(value):
+        assert TOOL.parse_arguments(raw) == value
+    else:
+        text = error_of(TOOL, raw)
+        assert text  # every rejection names at least one problem
+        assert len(text.split("; ")) <= 10
 
 
 def test_more_keywords() -> None:

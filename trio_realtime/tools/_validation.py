@@ -46,7 +46,6 @@ _SCHEMA_ONES = frozenset(
     | {"not", "if", "then", "else"}
 )
 _KEYS_OWN_FALSE = frozenset({"additionalProperties", "unevaluatedProperties"})
-_NOTHING: dict[str, Any] = {"not": {}}
 
 
 @functools.lru_cache(maxsize=256)
@@ -83,7 +82,7 @@ def _spell_out_false(node: Any) -> Any:
     spelled-out form reports it with its path, so the message can name the argument.
     """
     if node is False:
-        return _NOTHING
+        return {"not": {}}
     if not isinstance(node, Mapping):
         return node
     out = dict(node)
