@@ -32,7 +32,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".[test]", "mypy>=1.10", "exceptiongroup>=1.2")
+    session.install("-e", ".[test]", "mypy>=1.10", "types-jsonschema>=4.18", "exceptiongroup>=1.2")
     session.run("mypy", "--strict", "trio_realtime")
 
 
@@ -53,7 +53,7 @@ def examples(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def bench(session: nox.Session) -> None:
     """Benchmarks (medians, ratios to a baseline measured in the same run, JSON output)."""
-    session.install("-e", ".")
+    session.install("-e", ".", "fastjsonschema", "pydantic>=2.6")
     session.run("python", "benchmarks/run_all.py", *session.posargs)
 
 

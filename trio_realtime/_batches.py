@@ -26,7 +26,7 @@ import trio
 
 from ._actions import Action, StartCall
 from ._turns import TurnMachine
-from .tools import ToolContext, ToolResultError, encode_result
+from .tools import ToolArgumentsError, ToolContext, ToolResultError, encode_result
 
 __all__ = ["BatchRunner"]
 
@@ -188,10 +188,7 @@ class BatchRunner:
             with batch.call_scopes[action.call_id] as own:
                 async with self._limiter:  # the timeout starts once the call may actually run
                     with trio.move_on_after(math.inf if timeout is None else timeout) as deadline:
-                        if tool.answered_by_app:
-                            result: Any = await self._wait_for_app(action.call_id)
-                        else:
-                            result = await tool.call(action.args, context)
+                        result = await self._invoke(action, context)
             if own.cancelled_caught:
                 message = "cancelled: the provider withdrew the call"
                 actions = machine.call_cancelled(action.turn_id, action.call_id, message)
@@ -206,7 +203,7 @@ class BatchRunner:
                 action, "interrupted: the turn was interrupted or the session closed"
             )
             raise
-        except (_AppError, ToolResultError) as exc:
+        except (_AppError, ToolArgumentsError, ToolResultError) as exc:
             actions = machine.call_failed(action.turn_id, action.call_id, str(exc))
         except Exception as exc:  # a tool's own failure never kills the session
             message = f"tool {tool.name!r} raised {type(exc).__name__}: {exc}"
@@ -220,6 +217,17 @@ class BatchRunner:
     def _report_cancelled(self, action: StartCall, message: str) -> None:
         self._app_calls.pop(action.call_id, None)
         self._apply(self._machine.call_cancelled(action.turn_id, action.call_id, message))
+
+    async def _invoke(self, action: StartCall, context: ToolContext) -> Any:
+        """Run the call: await an async tool, a sync one in a worker thread (abandoned if
+        cancelled: it can poll ``context.interrupted``), or wait for the application."""
+        tool = action.tool
+        if tool.answered_by_app:
+            return await self._wait_for_app(action.call_id)
+        bound = tool.bind(action.args, context)
+        if tool.is_async:
+            return await bound()
+        return await trio.to_thread.run_sync(bound, abandon_on_cancel=True)
 
     async def _wait_for_app(self, call_id: str) -> Any:
         call = self._app_calls[call_id]

@@ -1,4 +1,8 @@
-"""Tool.call: async and sync functions, the context, conversions and cancellation."""
+"""Tool.bind: the call with converted arguments and the context, run the way the session does.
+
+``run`` below is the session's batch runner in miniature (``trio_realtime/_batches.py``): an async
+tool is awaited, a sync one runs in a worker thread that a cancellation abandons.
+"""
 
 import enum
 import functools
@@ -15,6 +19,13 @@ from trio_realtime.tools import Tool, ToolArgumentsError, ToolContext
 
 def make_ctx(name: str = "t") -> ToolContext:
     return ToolContext(call_id="call_1", turn_id="resp_1", name=name, interrupted=trio.Event())
+
+
+async def run(tool: Tool, args: dict[str, Any], ctx: ToolContext) -> Any:
+    bound = tool.bind(args, ctx)
+    if tool.is_async:
+        return await bound()
+    return await trio.to_thread.run_sync(bound, abandon_on_cancel=True)
 
 
 class Color(enum.Enum):
@@ -40,7 +51,7 @@ async def test_async_tool_is_awaited_in_trio_thread() -> None:
 
     tool = Tool.from_callable(add)
     assert tool.is_async
-    assert await tool.call({"a": 2, "b": 3}, make_ctx()) == 5
+    assert await run(tool, {"a": 2, "b": 3}, make_ctx()) == 5
     assert seen == [trio_thread]
 
 
@@ -54,7 +65,7 @@ async def test_sync_tool_runs_in_a_worker_thread() -> None:
 
     tool = Tool.from_callable(add)
     assert not tool.is_async
-    assert await tool.call({"a": 2, "b": 3}, make_ctx()) == 5
+    assert await run(tool, {"a": 2, "b": 3}, make_ctx()) == 5
     assert len(seen) == 1
     assert seen[0] != trio_thread
 
@@ -71,8 +82,8 @@ async def test_context_is_passed_under_its_parameter_name() -> None:
         return x
 
     ctx = make_ctx()
-    assert await Tool.from_callable(a).call({"x": 1}, ctx) == 1
-    assert await Tool.from_callable(s).call({"x": 2}, ctx) == 2
+    assert await run(Tool.from_callable(a), {"x": 1}, ctx) == 1
+    assert await run(Tool.from_callable(s), {"x": 2}, ctx) == 2
     assert got == [ctx, ctx]
 
 
@@ -83,16 +94,16 @@ async def test_explicit_tool_detects_context_parameter_and_allows_opt_out() -> N
     schema = {"type": "object", "properties": {"q": {"type": "string"}}}
     tool = Tool(name="lookup", parameters=schema, fn=fn)
     assert tool.context_param == "ctx"
-    assert await tool.call({"q": "x"}, make_ctx()) == "x:call_1"
+    assert await run(tool, {"q": "x"}, make_ctx()) == "x:call_1"
 
     def plain(**kwargs: Any) -> dict[str, Any]:
         return kwargs
 
     ctx = make_ctx()
     explicit = Tool(name="plain", parameters=schema, fn=plain, context_param="c")
-    assert await explicit.call({"q": "x"}, ctx) == {"q": "x", "c": ctx}
+    assert await run(explicit, {"q": "x"}, ctx) == {"q": "x", "c": ctx}
     no_ctx = Tool(name="plain", parameters=schema, fn=plain, context_param=None)
-    assert await no_ctx.call({"q": "x"}, make_ctx()) == {"q": "x"}
+    assert await run(no_ctx, {"q": "x"}, make_ctx()) == {"q": "x"}
     assert Tool(name="plain", parameters=schema, fn=plain).context_param is None
 
 
@@ -105,7 +116,7 @@ async def test_arguments_are_converted_to_parameter_types() -> None:
         '{"o": {"item": "tea", "qty": 2, "colors": ["blue"]}, "color": "red",'
         ' "many": ["red", "blue"], "ratio": 1, "n": 4.0}'
     )
-    result = await tool.call(args, make_ctx())
+    result = await run(tool, args, make_ctx())
     assert result == {
         "o": Order(item="tea", qty=2, colors=(Color.BLUE,)),
         "color": Color.RED,
@@ -127,8 +138,79 @@ async def test_conversion_failure_is_an_arguments_error() -> None:
     tool = Tool.from_callable(order)
     args = tool.parse_arguments('{"o": {"item": "tea", "qty": 0}}')  # schema-valid
     with pytest.raises(ToolArgumentsError, match=r"invalid arguments for order: 'o': .*qty"):
-        await tool.call(args, make_ctx())
+        await run(tool, args, make_ctx())
     assert not called
+
+
+def test_bind_converts_and_binds_without_calling() -> None:
+    calls: list[Any] = []
+
+    def order(o: Order, colors: list[Color], ctx: ToolContext) -> None:
+        calls.append(o)
+
+    tool = Tool.from_callable(order)
+    ctx = make_ctx()
+    bound = tool.bind(
+        tool.parse_arguments('{"o": {"item": "tea", "qty": 1}, "colors": ["red"]}'), ctx
+    )
+    assert isinstance(bound, functools.partial)
+    assert bound.func is order
+    assert bound.args == ()
+    assert bound.keywords == {"o": Order(item="tea", qty=1), "colors": [Color.RED], "ctx": ctx}
+    assert calls == []
+    assert bound() is None
+    assert calls == [Order(item="tea", qty=1)]
+
+
+def test_conversion_failures_name_the_nested_value() -> None:
+    def orders(batch: list[Order], by_name: dict[str, Order], pair: tuple[int, Order]) -> None:
+        raise AssertionError("not called")
+
+    tool = Tool.from_callable(orders)
+    args = tool.parse_arguments(
+        '{"batch": [{"item": "a", "qty": 1}, {"item": "b", "qty": 0}],'
+        ' "by_name": {"x": {"item": "c", "qty": -1}}, "pair": [1, {"item": "d", "qty": 0}]}'
+    )
+    with pytest.raises(ToolArgumentsError) as info:
+        tool.bind(args, make_ctx())
+    assert str(info.value) == (
+        "invalid arguments for orders: 'batch[1]': 'qty' must be >= 1: 0; "
+        "'by_name.x': 'qty' must be >= 1: -1; 'pair[1]': 'qty' must be >= 1: 0"
+    )
+
+
+def test_context_is_optional_unless_declared() -> None:
+    def plain(a: int) -> int:
+        return a
+
+    def wants(a: int, ctx: ToolContext) -> int:
+        return a
+
+    assert Tool.from_callable(plain).bind({"a": 1})() == 1
+    with pytest.raises(TypeError, match="tool 'wants' takes a ToolContext: pass context="):
+        Tool.from_callable(wants).bind({"a": 1})
+
+
+def test_any_interrupt_flag_will_do() -> None:
+    class Flag:
+        def __init__(self) -> None:
+            self.flag = threading.Event()
+
+        def is_set(self) -> bool:
+            return self.flag.is_set()
+
+        async def wait(self) -> None:
+            raise NotImplementedError
+
+    def poll(ctx: ToolContext) -> bool:
+        return ctx.interrupted.is_set()
+
+    flag = Flag()
+    ctx = ToolContext(call_id="c", turn_id="r", name="poll", interrupted=flag)
+    bound = Tool.from_callable(poll).bind({}, ctx)
+    assert bound() is False
+    flag.flag.set()
+    assert bound() is True
 
 
 async def test_union_conversion_picks_the_matching_member() -> None:
@@ -137,11 +219,11 @@ async def test_union_conversion_picks_the_matching_member() -> None:
 
     tool = Tool.from_callable(f)
     ctx = make_ctx()
-    assert await tool.call(tool.parse_arguments('{"v": {"item": "x", "qty": 1}}'), ctx) == Order(
+    assert await run(tool, tool.parse_arguments('{"v": {"item": "x", "qty": 1}}'), ctx) == Order(
         item="x", qty=1
     )
-    assert await tool.call(tool.parse_arguments('{"v": "blue"}'), ctx) is Color.BLUE
-    assert await tool.call(tool.parse_arguments('{"v": 3}'), ctx) == 3
+    assert await run(tool, tool.parse_arguments('{"v": "blue"}'), ctx) is Color.BLUE
+    assert await run(tool, tool.parse_arguments('{"v": 3}'), ctx) == 3
 
 
 async def test_exceptions_propagate_unchanged() -> None:
@@ -155,16 +237,16 @@ async def test_exceptions_propagate_unchanged() -> None:
         raise Boom("sync")
 
     with pytest.raises(Boom, match="async"):
-        await Tool.from_callable(a).call({}, make_ctx())
+        await run(Tool.from_callable(a), {}, make_ctx())
     with pytest.raises(Boom, match="sync"):
-        await Tool.from_callable(s).call({}, make_ctx())
+        await run(Tool.from_callable(s), {}, make_ctx())
 
 
-async def test_application_answered_tool_cannot_be_called() -> None:
+def test_application_answered_tool_cannot_be_bound() -> None:
     tool = Tool(name="ask_user", description="Ask the user.")
     assert tool.answered_by_app
     with pytest.raises(RuntimeError, match="answered by the application"):
-        await tool.call({}, make_ctx())
+        tool.bind({}, make_ctx())
 
 
 async def test_sync_function_returning_a_coroutine_is_a_type_error() -> None:
@@ -177,7 +259,7 @@ async def test_sync_function_returning_a_coroutine_is_a_type_error() -> None:
     tool = Tool.from_callable(wrapper)
     assert not tool.is_async
     with pytest.raises(TypeError, match="expected a sync function"):
-        await tool.call({"x": 21}, make_ctx())
+        await run(tool, {"x": 21}, make_ctx())
 
 
 async def test_async_partial_and_async_callable_instance_detected() -> None:
@@ -190,10 +272,10 @@ async def test_async_partial_and_async_callable_instance_detected() -> None:
 
     part = Tool.from_callable(functools.partial(mul, b=10))
     assert part.is_async
-    assert await part.call({"a": 3}, make_ctx()) == 30
+    assert await run(part, {"a": 3}, make_ctx()) == 30
     inst = Tool.from_callable(Doubler(), name="double")
     assert inst.is_async
-    assert await inst.call({"a": 4}, make_ctx()) == 8
+    assert await run(inst, {"a": 4}, make_ctx()) == 8
 
 
 async def test_cancelled_async_tool_raises_cancelled() -> None:
@@ -204,16 +286,16 @@ async def test_cancelled_async_tool_raises_cancelled() -> None:
         started.set()
         await trio.sleep_forever()
 
-    async def run() -> None:
+    async def attempt() -> None:
         try:
-            outcome.append(await Tool.from_callable(slow).call({}, make_ctx()))
+            outcome.append(await run(Tool.from_callable(slow), {}, make_ctx()))
         except trio.Cancelled:
             outcome.append("cancelled")
             raise
 
     with trio.CancelScope() as scope:
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(run)
+            nursery.start_soon(attempt)
             await started.wait()
             scope.cancel()
     assert scope.cancelled_caught
@@ -235,9 +317,9 @@ async def test_cancelled_sync_tool_is_abandoned_and_can_poll_interrupted() -> No
     tool = Tool.from_callable(blocking)
     ctx = make_ctx()
 
-    async def run() -> None:
+    async def attempt() -> None:
         try:
-            outcome.append(await tool.call({}, ctx))
+            outcome.append(await run(tool, {}, ctx))
         except trio.Cancelled:
             outcome.append("cancelled")
             raise
@@ -245,7 +327,7 @@ async def test_cancelled_sync_tool_is_abandoned_and_can_poll_interrupted() -> No
     with trio.fail_after(10):
         with trio.CancelScope() as scope:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(run)
+                nursery.start_soon(attempt)
                 await trio.testing.wait_all_tasks_blocked()
                 ctx.interrupted.set()
                 scope.cancel()

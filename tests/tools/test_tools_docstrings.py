@@ -1,6 +1,6 @@
 """Tool descriptions and per-parameter descriptions from Google, NumPy and Sphinx docstrings."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -105,100 +105,129 @@ def test_no_docstring_gives_empty_description() -> None:
     assert tool.parameters["properties"] == {"a": {"type": "integer"}}
 
 
-@pytest.mark.parametrize(
-    "doc",
-    [
-        "Args:\n    a: x\n",
-        "Parameters\n----------\na : int\n    x\n",
-        ":param a: x\n",
-    ],
-)
-def test_docstring_starting_with_a_section_has_no_summary(doc: str) -> None:
-    parsed = parse_docstring(doc)
-    assert parsed.summary == ""
-    assert parsed.params == {"a": "x"}
+def _section_first() -> None:
+    """Args:
+    a: The a.
+    b: The b.
+
+    Returns:
+        nothing: really.
+    """
+
+
+def _first_paragraph() -> None:
+    """First line
+    continues here.
+
+    Second paragraph.
+    """
+
+
+class DocCase(NamedTuple):
+    id: str
+    doc: str | None
+    summary: str
+    params: dict[str, str]
+
+
+P3 = {"city": 'The city name, e.g. "Oslo".', "days": "How many days ahead.", "units": '"c" or "f".'}
+
+# The docstring corpus: what a parser must get from each docstring (summary and parameters).
+# benchmarks/compare_docstrings.py runs other parsers on it.
+CORPUS = [
+    DocCase("google", google.__doc__, "Current weather for a city.", P3),
+    DocCase("numpy", numpy_style.__doc__, "Current weather for a city.", P3),
+    DocCase("sphinx", sphinx.__doc__, "Current weather for a city.", P3),
+    DocCase("first paragraph joined", _first_paragraph.__doc__, "First line continues here.", {}),
+    DocCase("google section first", "Args:\n    a: x\n", "", {"a": "x"}),
+    DocCase("numpy section first", "Parameters\n----------\na : int\n    x\n", "", {"a": "x"}),
+    DocCase("sphinx field first", ":param a: x\n", "", {"a": "x"}),
+    DocCase(
+        "section on the first line", _section_first.__doc__, "", {"a": "The a.", "b": "The b."}
+    ),
+    DocCase(
+        "google variants",
+        """Summary.
+
+        Arguments:
+            *args: Positional things.
+            **kwargs: Keyword things.
+            nested (dict[str, tuple(int)]): Has (parens): and colons.
+
+        Keyword Args:
+            flag: A flag.
+
+        Attributes:
+            attr: An attribute.
+        """,
+        "Summary.",
+        {
+            "args": "Positional things.",
+            "kwargs": "Keyword things.",
+            "nested": "Has (parens): and colons.",
+            "flag": "A flag.",
+            "attr": "An attribute.",
+        },
+    ),
+    DocCase(
+        "numpy names and sections",
+        """Summary.
+
+        Parameters
+        ----------
+        x, y : float
+            Coordinates.
+        z : int
+
+        Other Parameters
+        ----------------
+        w : str
+            Extra.
+
+        Notes
+        -----
+        q : not a parameter
+            Ignored.
+        """,
+        "Summary.",
+        {"x": "Coordinates.", "y": "Coordinates.", "w": "Extra."},
+    ),
+    DocCase(
+        "sphinx variants",
+        """Summary.
+
+        :param dict[str, int] mapping: A mapping.
+        :keyword opt: An option.
+        :ivar attr: An attribute.
+        :raises ValueError: never.
+        """,
+        "Summary.",
+        {"mapping": "A mapping.", "opt": "An option.", "attr": "An attribute."},
+    ),
+    DocCase("none", None, "", {}),
+    DocCase("blank", "   \n  ", "", {}),
+    DocCase("only a summary", "Only a summary.", "Only a summary.", {}),
+]
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c.id for c in CORPUS])
+def test_corpus(case: DocCase) -> None:
+    parsed = parse_docstring(case.doc)
+    assert (parsed.summary, parsed.params) == (case.summary, case.params)
 
 
 def test_section_on_the_first_line_of_a_real_docstring() -> None:
+    tool = Tool.from_callable(_section_first)
+    assert tool.description == ""
+    assert tool.parameters["properties"] == {}
+
     def f(a: int, b: int) -> None:
         """Args:
         a: The a.
         b: The b.
-
-        Returns:
-            nothing: really.
         """
 
-    assert parse_docstring(f.__doc__).params == {"a": "The a.", "b": "The b."}
-    tool = Tool.from_callable(f)
-    assert tool.description == ""
-    assert tool.parameters["properties"] == {
+    assert Tool.from_callable(f).parameters["properties"] == {
         "a": {"type": "integer", "description": "The a."},
         "b": {"type": "integer", "description": "The b."},
     }
-
-
-def test_google_variants() -> None:
-    doc = """Summary.
-
-    Arguments:
-        *args: Positional things.
-        **kwargs: Keyword things.
-        nested (dict[str, tuple(int)]): Has (parens): and colons.
-
-    Keyword Args:
-        flag: A flag.
-
-    Attributes:
-        attr: An attribute.
-    """
-    assert parse_docstring(doc).params == {
-        "args": "Positional things.",
-        "kwargs": "Keyword things.",
-        "nested": "Has (parens): and colons.",
-        "flag": "A flag.",
-        "attr": "An attribute.",
-    }
-
-
-def test_numpy_multiple_names_and_sections() -> None:
-    doc = """Summary.
-
-    Parameters
-    ----------
-    x, y : float
-        Coordinates.
-    z : int
-
-    Other Parameters
-    ----------------
-    w : str
-        Extra.
-
-    Notes
-    -----
-    q : not a parameter
-        Ignored.
-    """
-    assert parse_docstring(doc).params == {"x": "Coordinates.", "y": "Coordinates.", "w": "Extra."}
-
-
-def test_sphinx_fields_variants() -> None:
-    doc = """Summary.
-
-    :param dict[str, int] mapping: A mapping.
-    :keyword opt: An option.
-    :ivar attr: An attribute.
-    :raises ValueError: never.
-    """
-    assert parse_docstring(doc).params == {
-        "mapping": "A mapping.",
-        "opt": "An option.",
-        "attr": "An attribute.",
-    }
-
-
-def test_empty_and_blank() -> None:
-    assert parse_docstring(None).summary == ""
-    assert parse_docstring("   \n  ").params == {}
-    assert parse_docstring("Only a summary.").summary == "Only a summary."

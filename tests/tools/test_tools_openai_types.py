@@ -4,6 +4,7 @@ Checked against the official ``openai`` package's pydantic types, inside a clien
 ``session.update`` event, with no fields the SDK does not declare.
 """
 
+import dataclasses
 import enum
 from typing import Annotated, Any, Literal, TypedDict
 
@@ -76,9 +77,39 @@ async def ping() -> str:
     return "pong"
 
 
+@dataclasses.dataclass
+class Passenger:
+    """A traveller.
+
+    Attributes:
+        name: Full name.
+    """
+
+    name: str
+    age: int = 30
+
+
+class Leg(pydantic.BaseModel):
+    number: str = pydantic.Field(pattern=r"^[A-Z]{2}\d+$")
+    passengers: list[Passenger] = []
+
+
+class Route(pydantic.BaseModel):
+    """Legs in order; a leg may continue into further routes."""
+
+    legs: list[Leg]
+    onward: list["Route"] = []
+
+
+def book(route: Route, lead: Passenger, extra: list[Leg] | None = None) -> str:
+    """Book a route."""
+    return "ok"
+
+
 TOOLS = [
     Tool.from_callable(get_weather),
     Tool.from_callable(ping),
+    Tool.from_callable(book),
     Tool(name="ask_user", description="Ask the user something."),
     Tool(
         name="lookup",
@@ -106,7 +137,13 @@ def test_definition_validates_against_openai_types(tool: Tool) -> None:
 def test_registry_definitions_validate_together() -> None:
     event = CLIENT_EVENT.validate_python(session_update(ToolRegistry(TOOLS).definitions()))
     assert undeclared_fields(event) == []
-    assert [t.name for t in event.session.tools] == ["get_weather", "ping", "ask_user", "lookup"]
+    assert [t.name for t in event.session.tools] == [
+        "get_weather",
+        "ping",
+        "book",
+        "ask_user",
+        "lookup",
+    ]
 
 
 def test_chat_completions_shape_is_rejected_by_the_checker() -> None:

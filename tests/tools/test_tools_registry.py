@@ -29,6 +29,7 @@ def test_exported_members() -> None:
     }
     assert set(tools_pkg.__all__) == exported
     assert set(tools_pkg.__all__) == {
+        "InterruptFlag",
         "Tool",
         "ToolArgumentsError",
         "ToolContext",

@@ -9,9 +9,15 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from trio_realtime.tools import Tool, ToolArgumentsError
-from trio_realtime.tools._validate import describe, is_valid, validate
+from trio_realtime.tools._messages import describe
+from trio_realtime.tools._validation import ArgumentsValidator
+
+
+def is_valid(value: Any, schema: dict[str, Any]) -> bool:
+    return ArgumentsValidator(schema).is_valid(value)
 
 
 class Units(enum.Enum):
@@ -142,7 +148,6 @@ def test_hand_written_schema_keywords() -> None:
             "free": {"additionalProperties": {"type": "boolean"}},
             "nothing": False,
             "anything": True,
-            "unknown": {"$ref": "#/whatever", "format": "date"},
         },
     }
     tool = Tool(name="t", parameters=schema)
@@ -150,7 +155,7 @@ def test_hand_written_schema_keywords() -> None:
         '{"n": 0, "s": "ab", "c": "fixed", "one": 5.5, "all": 3, "items": [1], "free": {"a": true}}'
     )
     assert tool.parse_arguments(ok)["n"] == 0
-    assert tool.parse_arguments('{"anything": [1, {"x": null}], "unknown": 5}')["unknown"] == 5
+    assert tool.parse_arguments('{"anything": [1, {"x": null}]}')["anything"] == [1, {"x": None}]
     cases = {
         '{"n": -1}': "'n' must be >= 0, got -1",
         '{"n": 10}': "'n' must be < 10, got 10",
@@ -191,23 +196,11 @@ def test_describe() -> None:
     assert describe(False) == "nothing"
 
 
-def test_malformed_schemas_do_not_crash() -> None:
-    weird: list[Any] = [
-        {"type": 3},
-        {"properties": [1, 2]},
-        {"required": "city"},
-        {"items": 5, "prefixItems": "x"},
-        {"minimum": "0", "maxLength": None, "pattern": "("},
-        {"anyOf": "x", "oneOf": [], "allOf": {}},
-        "not a schema",
-    ]
-    for schema in weird:
-        assert validate({"city": [1, "x"]}, schema) == []
-
-
 def test_error_count_is_bounded() -> None:
-    schema = {"type": "object", "additionalProperties": False}
-    assert len(validate({str(i): i for i in range(100)}, schema)) == 10
+    tool = Tool(name="t", parameters={"type": "object", "additionalProperties": False})
+    with pytest.raises(ToolArgumentsError) as info:
+        tool.parse_arguments(orjson.dumps({str(i): i for i in range(100)}).decode())
+    assert str(info.value).count("unexpected argument") == 10
 
 
 json_values = st.recursive(
@@ -226,11 +219,14 @@ field_names = st.sampled_from(
 )
 
 
+ORACLE = Draft202012Validator(dict(TOOL.parameters))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(field_names, json_values, max_size=6))
 def test_arbitrary_json_objects_only_ever_raise_arguments_errors(value: dict[str, Any]) -> None:
     raw = orjson.dumps(value).decode()
-    if validate(value, TOOL.parameters):
+    if not ORACLE.is_valid(value):  # jsonschema itself decides, our wording aside
         with pytest.raises(ToolArgumentsError, match=r"^invalid arguments for get_weather: "):
             TOOL.parse_arguments(raw)
     else:

@@ -5,7 +5,8 @@
 - Anything else becomes compact JSON (orjson): dicts and other mappings (non-``str`` keys such
   as ints are turned into strings), lists, tuples, ``set``/``frozenset`` (as arrays), numbers,
   bools, ``None``, ``Enum`` members (their value), attrs instances (unstructured with cattrs),
-  dataclasses, ``datetime``/``date``/``UUID`` (ISO/RFC 3339 strings) and numpy arrays/scalars.
+  dataclasses, pydantic models (``model_dump(mode="json")``), ``datetime``/``date``/``UUID``
+  (ISO/RFC 3339 strings) and numpy arrays/scalars.
 - ``bytes`` and any other type raise :class:`ToolResultError` naming the type, as do integers
   outside the 64-bit range and cycles/over-deep nesting.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +41,9 @@ def _default(obj: Any) -> Any:
         return list(obj)
     if isinstance(obj, Mapping):
         return dict(obj)
+    pydantic = sys.modules.get("pydantic")  # never imported here: only its models need it
+    if pydantic is not None and isinstance(obj, pydantic.BaseModel):
+        return obj.model_dump(mode="json")
     raise _Unsupported(type(obj).__qualname__)
 
 

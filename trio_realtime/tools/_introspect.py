@@ -12,7 +12,8 @@ Rules (each violation is a ``TypeError`` naming the function and the parameter):
 - One parameter may be annotated ``ToolContext`` (or ``ToolContext | None``); it is passed the
   call's context and left out of the schema. Two such parameters are an error.
 - ``required`` lists the parameters without defaults; JSON-encodable defaults appear as
-  ``"default"``. The top-level object has ``"additionalProperties": false``.
+  ``"default"``. The top-level object has ``"additionalProperties": false``, and ``"$defs"``
+  when a recursive pydantic model needs definitions (see :mod:`._pydantic`).
 - A parameter's description comes from ``Annotated[T, "text"]`` when given, else from the
   docstring (Google, NumPy or Sphinx style); the tool description is the docstring's first
   paragraph.
@@ -31,7 +32,8 @@ import attrs
 
 from ._context import ToolContext
 from ._docstrings import parse_docstring
-from ._schema import HintError, compile_hint, json_default, with_description
+from ._nodes import HintError, json_default, with_description
+from ._schema import SchemaCompiler
 
 __all__ = ["CallableSpec", "find_context_param", "inspect_callable", "is_async_callable"]
 
@@ -117,6 +119,7 @@ def inspect_callable(fn: Callable[..., Any]) -> CallableSpec:
     required: list[str] = []
     converters: dict[str, Callable[[Any], Any]] = {}
     context_param: str | None = None
+    compiler = SchemaCompiler()
     for pname, param in sig.parameters.items():
         where = f"{prefix}: parameter {pname!r}"
         if param.kind is param.VAR_POSITIONAL or param.kind is param.VAR_KEYWORD:
@@ -133,7 +136,7 @@ def inspect_callable(fn: Callable[..., Any]) -> CallableSpec:
             context_param = pname
             continue
         try:
-            node = compile_hint(hint)
+            node = compiler.compile(hint)
         except HintError as exc:
             raise TypeError(f"{where}: {exc}") from None
         annotated = _annotated_description(hint)
@@ -152,6 +155,8 @@ def inspect_callable(fn: Callable[..., Any]) -> CallableSpec:
     if required:
         parameters["required"] = required
     parameters["additionalProperties"] = False
+    if compiler.definitions:
+        parameters["$defs"] = compiler.definitions
     return CallableSpec(
         name=getattr(target, "__name__", None),
         description=doc.summary,

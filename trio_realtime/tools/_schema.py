@@ -15,91 +15,44 @@ Supported hints and their schemas:
 ``Enum`` subclasses                     ``{"type": ..., "enum": [values]}``, converted by value
 ``A | B``, ``Optional[A]``              ``{"type": [a, b]}`` when both are bare types, else
                                         ``{"anyOf": [A, B]}``
-attrs classes, ``TypedDict``            ``{"type": "object", "properties": ..., "required": ...,``
-                                        ``"additionalProperties": false}`` (+ the class summary
-                                        and per-field descriptions from its docstring)
+attrs classes, dataclasses,             ``{"type": "object", "properties": ..., "required": ...,``
+``TypedDict``                           ``"additionalProperties": false}`` (+ the class summary
+                                        and per-field descriptions from its docstring), see
+                                        :mod:`._records`
+pydantic models and dataclasses         pydantic's own JSON Schema, see :mod:`._pydantic`
 ``Annotated[T, "text"]``                T with ``"description": "text"``
 ``NewType``, ``type X = ...`` aliases     their underlying type
 =====================================  ==========================================================
 
-Anything else (sets, bytes, datetimes, plain classes, recursive types, dicts with non-``str``
-keys) raises :class:`HintError`, a ``TypeError``.
+Anything else (sets, bytes, datetimes, plain classes, recursive types other than pydantic
+models, dicts with non-``str`` keys) raises :class:`HintError`, a ``TypeError``.
+
+Conversions raise :class:`~._nodes.ConversionError` with the path of the failing value.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import attrs
 
-from ._docstrings import parse_docstring
-from ._encode import to_json_value
-from ._errors import ToolResultError
-from ._validate import is_valid
+from ._nodes import ConversionError, HintError, Node, convert_at, with_description
+from ._pydantic import is_pydantic_class, pydantic_node
+from ._records import attrs_node, dataclass_node, is_typeddict, typeddict_node
+from ._refs import rename_definitions
+from ._validation import ArgumentsValidator
 
-__all__ = ["HintError", "Node", "compile_hint", "json_default", "with_description"]
-
-Converter = Callable[[Any], Any]
+__all__ = ["HintError", "Node", "SchemaCompiler"]
 
 _SCALARS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _SEQUENCES = (list, collections.abc.Sequence, collections.abc.MutableSequence)
 _MAPPINGS = (dict, collections.abc.Mapping, collections.abc.MutableMapping)
-
-
-def _td_qualifiers() -> tuple[Any, ...]:
-    found: list[Any] = []
-    modules: list[Any] = [typing]
-    try:
-        import typing_extensions
-    except ImportError:  # pragma: no cover - typing_extensions is almost always around
-        pass
-    else:
-        modules.append(typing_extensions)
-    for module in modules:
-        for name in ("Required", "NotRequired", "ReadOnly"):
-            if hasattr(module, name):
-                found.append(getattr(module, name))
-    return tuple(found)
-
-
-_TD_QUALIFIERS = _td_qualifiers()
-
-
-class HintError(TypeError):
-    """A type hint cannot be expressed as a tool parameter schema."""
-
-
-@attrs.frozen
-class Node:
-    """A compiled hint: its JSON Schema and how to convert a valid JSON value (None: as is)."""
-
-    schema: dict[str, Any]
-    convert: Converter | None = None
-
-
-def compile_hint(hint: Any) -> Node:
-    """Compile *hint*; raise :class:`HintError` when it is unsupported."""
-    return _Compiler().compile(hint)
-
-
-def with_description(node: Node, description: str | None) -> Node:
-    """*node* with ``description`` set (unchanged when *description* is empty)."""
-    if not description:
-        return node
-    return Node({**node.schema, "description": description}, node.convert)
-
-
-def json_default(value: Any) -> tuple[bool, Any]:
-    """``(True, json_value)`` when a default can be shown in a schema, else ``(False, None)``."""
-    try:
-        return True, to_json_value(value)
-    except ToolResultError:
-        return False, None
 
 
 def _primitive_type(value: Any) -> str:
@@ -128,20 +81,19 @@ def _to_float(value: Any) -> Any:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _is_typeddict(hint: Any) -> bool:
-    return (
-        isinstance(hint, type)
-        and issubclass(hint, dict)
-        and hasattr(hint, "__required_keys__")
-        and hasattr(hint, "__annotations__")
-    )
+class SchemaCompiler:
+    """Compiles the hints of one tool; collects the ``$defs`` they share.
 
+    ``definitions`` holds the definitions that must sit under the root ``$defs`` of the tool's
+    parameters schema (only recursive pydantic models need any).
+    """
 
-class _Compiler:
     def __init__(self) -> None:
+        self.definitions: dict[str, Any] = {}
         self._active: list[type] = []
 
     def compile(self, hint: Any) -> Node:
+        """Compile *hint*; raise :class:`HintError` when it is unsupported."""
         origin, args = get_origin(hint), get_args(hint)
         if origin is Annotated:
             text = next((m for m in hint.__metadata__ if isinstance(m, str)), None)
@@ -168,10 +120,14 @@ class _Compiler:
             return self._tuple(args)
         if hint in _MAPPINGS or origin in _MAPPINGS:
             return self._mapping(hint, args)
+        if is_pydantic_class(hint):  # before dataclasses: pydantic dataclasses are both
+            return pydantic_node(hint, self._register)
         if isinstance(hint, type) and attrs.has(hint):
-            return self._guarded(hint, self._attrs)
-        if _is_typeddict(hint):
-            return self._guarded(hint, self._typeddict)
+            return self._guarded(hint, attrs_node)
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            return self._guarded(hint, dataclass_node)
+        if is_typeddict(hint):
+            return self._guarded(hint, typeddict_node)
         if hasattr(hint, "__supertype__"):  # typing.NewType
             return self.compile(hint.__supertype__)
         if type(hint).__name__ == "TypeAliasType":  # PEP 695 `type X = ...`
@@ -179,6 +135,18 @@ class _Compiler:
         if isinstance(hint, str | typing.ForwardRef):
             raise HintError(f"unresolved forward reference {hint!r}")
         raise HintError(f"unsupported type hint {_hint_name(hint)}")
+
+    def _register(self, definitions: Mapping[str, Any]) -> dict[str, str]:
+        """Add *definitions* to the root ``$defs``; return the name each one got there."""
+        names: dict[str, str] = {}
+        for name, body in definitions.items():
+            candidate, n = name, 2
+            while candidate in self.definitions and self.definitions[candidate] != body:
+                candidate, n = f"{name}{n}", n + 1
+            names[name] = candidate
+        for name, body in definitions.items():
+            self.definitions[names[name]] = rename_definitions(body, names)
+        return names
 
     def _enum(self, cls: type[enum.Enum]) -> Node:
         members = list(cls)
@@ -204,12 +172,20 @@ class _Compiler:
             schema = {"anyOf": schemas}
         if all(n.convert is None for n in nodes):
             return Node(schema)
+        defs = dict(self.definitions)
+        members = [
+            (
+                ArgumentsValidator({**n.schema, "$defs": defs} if defs else n.schema, check=False),
+                n.convert,
+            )
+            for n in nodes
+        ]
 
         def convert(value: Any) -> Any:
-            for node in nodes:
-                if is_valid(value, node.schema):
-                    return value if node.convert is None else node.convert(value)
-            raise ValueError(f"{value!r} matches none of the alternatives")
+            for validator, conv in members:
+                if validator.is_valid(value):
+                    return value if conv is None else conv(value)
+            raise ConversionError([((), "matches none of the alternatives")])
 
         return Node(schema, convert)
 
@@ -221,7 +197,9 @@ class _Compiler:
         schema = {"type": "array", "items": item.schema}
         if conv is None:
             return Node(schema, None if factory is list else factory)
-        return Node(schema, lambda value: factory(conv(v) for v in value))
+        return Node(
+            schema, lambda value: factory(convert_at(i, conv, v) for i, v in enumerate(value))
+        )
 
     def _tuple(self, args: tuple[Any, ...]) -> Node:
         if len(args) == 2 and args[1] is Ellipsis:
@@ -238,7 +216,10 @@ class _Compiler:
         convs = [n.convert for n in nodes]
 
         def convert(value: Any) -> Any:
-            return tuple(v if c is None else c(v) for v, c in zip(value, convs, strict=True))
+            return tuple(
+                v if c is None else convert_at(i, c, v)
+                for i, (v, c) in enumerate(zip(value, convs, strict=True))
+            )
 
         return Node(schema, convert)
 
@@ -254,99 +235,20 @@ class _Compiler:
         conv = value.convert
         if conv is None:
             return Node(schema)
-        return Node(schema, lambda obj: {k: conv(v) for k, v in obj.items()})
+        return Node(schema, lambda obj: {k: convert_at(k, conv, v) for k, v in obj.items()})
 
-    def _guarded(self, cls: type, build: Callable[[Any], Node]) -> Node:
+    def _guarded(self, cls: type, build: Callable[[Callable[[Any], Node], type], Node]) -> Node:
         if cls in self._active:
             raise HintError(f"recursive type {cls.__qualname__} is not supported")
         self._active.append(cls)
         try:
-            return build(cls)
+            return build(self.compile, cls)
         finally:
             self._active.pop()
 
-    def _class_hints(self, cls: type) -> dict[str, Any]:
-        try:
-            return typing.get_type_hints(cls, include_extras=True)
-        except Exception as exc:
-            raise HintError(f"cannot resolve the type hints of {cls.__qualname__}: {exc}") from exc
 
-    def _fields_node(
-        self,
-        cls: type,
-        fields: list[tuple[str, Any, bool, tuple[bool, Any]]],
-    ) -> tuple[dict[str, Any], dict[str, Converter]]:
-        """Object schema for (name, hint, required, (has_default, default)) fields."""
-        doc = parse_docstring(cls.__dict__.get("__doc__"))
-        props: dict[str, Any] = {}
-        required: list[str] = []
-        convs: dict[str, Converter] = {}
-        for name, hint, is_required, (has_default, default) in fields:
-            try:
-                node = self.compile(hint)
-            except HintError as exc:
-                raise HintError(f"field {cls.__qualname__}.{name}: {exc}") from None
-            schema = with_description(node, doc.params.get(name)).schema
-            if has_default:
-                schema = {**schema, "default": default}
-            props[name] = schema
-            if is_required:
-                required.append(name)
-            if node.convert is not None:
-                convs[name] = node.convert
-        schema = {"type": "object"}
-        if doc.summary:
-            schema["description"] = doc.summary
-        schema["properties"] = props
-        if required:
-            schema["required"] = required
-        schema["additionalProperties"] = False
-        return schema, convs
-
-    def _attrs(self, cls: type) -> Node:
-        hints = self._class_hints(cls)
-        fields: list[tuple[str, Any, bool, tuple[bool, Any]]] = []
-        aliases: dict[str, str] = {}
-        for a in attrs.fields(cls):
-            if not a.init:
-                continue
-            hint = hints.get(a.name, a.type)
-            if hint is None:
-                raise HintError(f"field {cls.__qualname__}.{a.name} has no type annotation")
-            required = a.default is attrs.NOTHING
-            shown = (False, None)
-            if not required and not isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                shown = json_default(a.default)
-            fields.append((a.name, hint, required, shown))
-            aliases[a.name] = a.alias or a.name
-        schema, convs = self._fields_node(cls, fields)
-
-        def convert(value: Any) -> Any:
-            kwargs = {
-                aliases[k]: (convs[k](v) if k in convs else v)
-                for k, v in value.items()
-                if k in aliases
-            }
-            return cls(**kwargs)
-
-        return Node(schema, convert)
-
-    def _typeddict(self, cls: type) -> Node:
-        hints = self._class_hints(cls)
-        required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
-        fields: list[tuple[str, Any, bool, tuple[bool, Any]]] = []
-        for name, hint in hints.items():
-            while get_origin(hint) in _TD_QUALIFIERS:
-                hint = get_args(hint)[0]
-            fields.append((name, hint, name in required_keys, (False, None)))
-        schema, convs = self._fields_node(cls, fields)
-        if not convs:
-            return Node(schema)
-
-        def convert(value: Any) -> Any:
-            return {k: (convs[k](v) if k in convs else v) for k, v in value.items()}
-
-        return Node(schema, convert)
+def _with_defs(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "$defs": defs} if defs else schema
 
 
 def _hint_name(hint: Any) -> str:

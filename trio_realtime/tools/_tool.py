@@ -11,12 +11,13 @@ from typing import Any
 
 import attrs
 import orjson
-import trio
 
 from ._context import ToolContext
 from ._errors import ToolArgumentsError
 from ._introspect import find_context_param, inspect_callable, is_async_callable
-from ._validate import json_type, validate
+from ._messages import json_type, where
+from ._nodes import ConversionError, convert_at
+from ._validation import ArgumentsValidator, SchemaDefinitionError
 
 __all__ = ["Tool", "as_tool"]
 
@@ -86,7 +87,10 @@ class Tool:
     Attributes:
         name: Matches ``^[a-zA-Z0-9_-]{1,64}$`` (``ValueError`` otherwise).
         description: What the tool does, for the model.
-        parameters: A JSON Schema object (``"type": "object"``); deep-copied on construction.
+        parameters: A JSON Schema object (``"type": "object"``); deep-copied on construction
+            and checked there: an invalid schema (per its ``$schema`` dialect, Draft 2020-12
+            by default) or a ``$ref`` that does not resolve inside it raises ``ValueError``
+            saying where. Calls are validated against it completely (``jsonschema``).
         fn: The function called with the arguments as keyword arguments; sync or async.
         timeout: Seconds a call may take, overriding the session default (``None``: default).
         context_param: The name of ``fn``'s :class:`ToolContext` parameter. Found from the
@@ -118,6 +122,14 @@ class Tool:
     _converters: Mapping[str, Callable[[Any], Any]] = attrs.field(
         factory=dict, alias="converters", repr=False, eq=False, hash=False
     )
+    _validator: ArgumentsValidator = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            validator = ArgumentsValidator(self.parameters)
+        except SchemaDefinitionError as exc:
+            raise ValueError(f"parameters of tool {self.name!r}: {exc}") from None
+        object.__setattr__(self, "_validator", validator)
 
     @classmethod
     def from_callable(
@@ -134,14 +146,16 @@ class Tool:
         - parameters: a JSON Schema object generated from the type hints (string annotations
           are resolved): ``str``, ``int``, ``float``, ``bool``, ``None``, ``Any``, ``list``/
           ``tuple``/``dict[str, ...]`` of supported types, ``Literal``, ``Enum``, unions/
-          ``Optional``, attrs classes and ``TypedDict`` (nested objects), ``Annotated[T, "doc"]``.
+          ``Optional``, attrs classes, dataclasses and ``TypedDict`` (nested objects), pydantic
+          models and dataclasses (pydantic's own schema), ``Annotated[T, "doc"]``.
           ``required`` lists the parameters without defaults; unknown arguments are rejected
           (``"additionalProperties": false``).
         - per-parameter descriptions: ``Annotated`` text, else the Google/NumPy/Sphinx docstring.
         - a parameter annotated ``ToolContext`` receives the call context and is not in the
           schema.
-        - at call time, arguments are converted to the annotated types (Enum members by value,
-          attrs instances, tuples, ``int``/``float``).
+        - at call time (:meth:`bind`), arguments are converted to the annotated types (Enum
+          members by value, attrs and dataclass instances, pydantic models via
+          ``model_validate``, tuples, ``int``/``float``).
 
         Raises ``TypeError`` naming the function and the parameter for ``*args``/``**kwargs``,
         positional-only or un-annotated parameters (annotate ``Any`` for "any value") and
@@ -199,59 +213,62 @@ class Tool:
             raise ToolArgumentsError(
                 f"invalid arguments for {self.name}: expected a JSON object, got {json_type(value)}"
             )
-        errors = validate(value, self.parameters)
+        errors = self._validator.problems(value)
         if errors:
             raise ToolArgumentsError(f"invalid arguments for {self.name}: " + "; ".join(errors))
         return value
 
     def convert_arguments(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """*args* (validated JSON values) converted to the parameter types (Enum, attrs, ...).
+        """*args* (validated JSON values) converted to the parameter types (Enum, attrs,
+        dataclass and pydantic instances, tuples, ...).
 
-        Raises :class:`ToolArgumentsError` when a value cannot be converted (e.g. an attrs
-        validator rejects it).
+        Raises :class:`ToolArgumentsError` naming the failing value when a conversion fails
+        (an attrs validator, a dataclass ``__post_init__`` or a pydantic validator rejects it),
+        e.g. ``invalid arguments for book: 'passengers[1].age': Value error, too young``.
         """
         out: dict[str, Any] = {}
+        problems: list[str] = []
         for key, value in args.items():
             convert = self._converters.get(key)
             if convert is None:
                 out[key] = value
                 continue
             try:
-                out[key] = convert(value)
-            except Exception as exc:
-                raise ToolArgumentsError(
-                    f"invalid arguments for {self.name}: '{key}': {exc}"
-                ) from exc
+                out[key] = convert_at(key, convert, value)
+            except ConversionError as exc:
+                problems += [f"{where(path)}: {text}" for path, text in exc.problems]
+        if problems:
+            raise ToolArgumentsError(f"invalid arguments for {self.name}: " + "; ".join(problems))
         return out
 
-    async def call(self, args: Mapping[str, Any], context: ToolContext) -> Any:
-        """Call ``fn`` with *args* as keyword arguments (plus the context when declared).
+    def bind(
+        self, args: Mapping[str, Any], context: ToolContext | None = None
+    ) -> functools.partial[Any]:
+        """The call of ``fn`` for *args*, ready to run: ``fn`` with every argument bound.
 
-        *args* should come from :meth:`parse_arguments`; they are converted with
-        :meth:`convert_arguments` first (which may raise :class:`ToolArgumentsError`). Exceptions
-        of the function propagate unchanged; nothing is caught here.
+        *args* should come from :meth:`parse_arguments`; they are converted first with
+        :meth:`convert_arguments` (so this raises :class:`ToolArgumentsError` before anything
+        runs when a conversion fails) and *context* is bound to the context parameter when
+        ``fn`` declares one (it is not needed otherwise). Nothing is called here.
 
-        Cancellation: an async function is cancelled like any trio code (at its next checkpoint)
-        and ``trio.Cancelled`` propagates. A sync function runs in a worker thread via
-        ``trio.to_thread.run_sync(..., abandon_on_cancel=True)``: on cancellation this method
-        raises ``trio.Cancelled`` at once, the thread is abandoned (it keeps running until the
-        function returns) and its result or exception is discarded. A sync tool that wants to stop
-        early can poll ``context.interrupted.is_set()``. A "sync" function that returns a
-        coroutine (an async function hidden behind a plain wrapper) makes trio raise ``TypeError``.
+        The runner calls the result: for an async tool (:attr:`is_async`) ``await bound()``;
+        for a sync one in a worker thread, e.g. ``await trio.to_thread.run_sync(bound,
+        abandon_on_cancel=True)`` (a cancelled call then abandons the thread, which runs on
+        until the function returns; a sync tool can poll ``context.interrupted.is_set()`` to
+        stop early). Exceptions of the function propagate unchanged.
 
-        Raises ``RuntimeError`` for an application-answered tool (no ``fn``).
+        Raises ``RuntimeError`` for an application-answered tool (no ``fn``), ``TypeError`` when
+        ``fn`` declares a context parameter and *context* is ``None``.
         """
         fn = self.fn
         if fn is None:
             raise RuntimeError(f"tool {self.name!r} is answered by the application; it has no fn")
+        if self.context_param is not None and context is None:
+            raise TypeError(f"tool {self.name!r} takes a ToolContext: pass context=")
         kwargs = self.convert_arguments(args)
         if self.context_param is not None:
             kwargs[self.context_param] = context
-        if self.is_async:
-            return await fn(**kwargs)
-        return await trio.to_thread.run_sync(
-            functools.partial(fn, **kwargs), abandon_on_cancel=True
-        )
+        return functools.partial(fn, **kwargs)
 
 
 def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
