@@ -13,6 +13,7 @@
                 ...
 """
 
+from . import telemetry
 from ._broker import Broker, connect_session, open_session
 from ._errors import (
     ProtocolError,
@@ -119,4 +120,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "open_session",
+    "telemetry",
 ]
