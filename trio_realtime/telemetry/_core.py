@@ -51,10 +51,10 @@ def _as_name(value: object) -> Name:
     return name
 
 
-def _as_names(names: Name | Iterable[Name]) -> tuple[Name, ...]:
+def _as_names(names: object) -> tuple[Name, ...]:
     """One name (a tuple of str) or an iterable of names -> distinct names, in order."""
-    if isinstance(names, str):
-        raise TypeError(f"a telemetry name is a tuple of strings, not the string {names!r}")
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise TypeError(f"a telemetry name is a tuple of strings, not {names!r}")
     items = list(names)
     if items and all(isinstance(part, str) for part in items):
         return (_as_name(tuple(items)),)
