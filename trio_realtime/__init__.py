@@ -25,6 +25,7 @@ from ._errors import (
 from ._fanout import EventStream, SubscriberOverflowError, Subscription
 from ._session import RealtimeSession
 from ._statistics import SessionStatistics
+from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
 from .config import (
     Config,
@@ -69,6 +70,8 @@ from .tools import Tool, ToolContext
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
+    "AgentRef",
     "AssistantAudioDelta",
     "AssistantText",
     "AssistantTextDelta",
