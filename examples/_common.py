@@ -1,4 +1,5 @@
-"""What every example shares: its command line, and where its sessions connect.
+"""What every example shares: its command line, where its sessions connect, and the voices of
+the pipeline examples (the offline ``speech`` extra when installed, else small stand-ins).
 
 By default an example starts the embedded local server (it speaks the OpenAI Realtime wire
 protocol; no key, no network) in a nursery and connects to it. With ``--openai`` it connects to
@@ -17,7 +18,9 @@ from typing import Any
 import trio
 
 import trio_realtime as rt
-from trio_realtime.server import serve_local_realtime
+from trio_realtime import pipeline as vp
+from trio_realtime import speech
+from trio_realtime.server import serve_local_realtime, synthesize
 
 
 def parser(description: str | None) -> argparse.ArgumentParser:
@@ -62,3 +65,42 @@ async def open_gateway(
             yield rt.OpenAIGateway(url=url)
         finally:
             nursery.cancel_scope.cancel()  # the server runs until cancelled
+
+
+# -- the voices of the pipeline examples: the speech extra when installed, else stand-ins ----
+
+
+class ScriptedSTT:
+    """Stand-in speech-to-text: "hears" the given lines in order (the audio is synthetic)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+
+    async def transcribe(self, pcm: bytes, sample_rate: int) -> str:
+        return self.lines.pop(0) if self.lines else ""
+
+
+class SyntheticTTS:
+    """Stand-in text-to-speech: the local server's speech-like (wordless) voice."""
+
+    sample_rate = 24_000
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        yield synthesize(text, voice="marin", sample_rate=self.sample_rate).pcm
+
+
+def models(lines: list[str]) -> tuple[vp.STTModel, vp.TTSModel, bool]:
+    """(stt, tts, real): Whisper and Hibari with the extra, else the stand-ins."""
+    if speech.available():
+        return vp.WhisperSTT(), vp.HibariTTS(), True
+    print(f"(stand-in voices: {speech.INSTALL_HINT})")
+    return ScriptedSTT(lines), SyntheticTTS(), False
+
+
+async def user_says(text: str, real: bool) -> bytes:
+    """24 kHz PCM16 of the user saying ``text`` (Hibari, or the synthetic voice)."""
+    if real:
+        return b"".join(
+            [chunk async for chunk in vp.HibariTTS(voice=None, seed=1).synthesize(text)]
+        )
+    return synthesize(text, voice="cedar", sample_rate=24_000).pcm

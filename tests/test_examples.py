@@ -95,6 +95,29 @@ CASES = {
             "[ui] drew",
         ),
     ),
+    "voice_pipeline": Case(
+        ("voice_pipeline", "--out", "{dir}"),
+        (
+            "[turn_started]",
+            "user: What is the capital of France?",
+            "assistant: Good question.",
+            "assistant: The capital of France is Paris.",
+            "[session_ended]",
+            "wrote {dir}/answer.wav",
+        ),
+    ),
+    "voice_multi_turn": Case(
+        ("voice_multi_turn",),
+        (
+            "assistant: Hi!",
+            "user: Hello, can you hear me?",
+            "user: What is the weather in Paris today?",
+            "assistant: You first said: Hello, can you hear me?",
+            "[stt: ",
+            "[tts: first audio after",
+            "[session_ended]",
+        ),
+    ),
     "no key for --openai": Case(
         ("text_chat", "--openai"),
         ("error: --openai needs your API key in the OPENAI_API_KEY variable",),

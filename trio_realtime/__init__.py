@@ -13,6 +13,7 @@
                 ...
 """
 
+from . import telemetry
 from ._broker import Broker, connect_session, open_session
 from ._errors import (
     ProtocolError,
@@ -23,6 +24,7 @@ from ._errors import (
 )
 from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
 from ._session import RealtimeSession, SessionStatistics
+from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
 from .config import (
     Config,
@@ -72,7 +74,9 @@ from .tools import Tool, ToolContext
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
     "AgentHandoff",
+    "AgentRef",
     "AssistantAudioDelta",
     "AssistantText",
     "AssistantTextDelta",
@@ -129,4 +133,5 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "open_session",
+    "telemetry",
 ]

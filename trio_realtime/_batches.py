@@ -25,6 +25,7 @@ import attrs
 import trio
 
 from ._actions import Action, StartCall
+from ._tool_calls import call_tool
 from ._turns import TurnMachine
 from .tools import ToolArgumentsError, ToolContext, ToolResultError, encode_result
 
@@ -221,13 +222,9 @@ class BatchRunner:
     async def _invoke(self, action: StartCall, context: ToolContext) -> Any:
         """Run the call: await an async tool, a sync one in a worker thread (abandoned if
         cancelled: it can poll ``context.interrupted``), or wait for the application."""
-        tool = action.tool
-        if tool.answered_by_app:
+        if action.tool.answered_by_app:
             return await self._wait_for_app(action.call_id)
-        bound = tool.bind(action.args, context)
-        if tool.is_async:
-            return await bound()
-        return await trio.to_thread.run_sync(bound, abandon_on_cancel=True)
+        return await call_tool(action.tool, action.args, context)
 
     async def _wait_for_app(self, call_id: str) -> Any:
         call = self._app_calls[call_id]

@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         default=4.0,
         help="audio is produced this many times faster than real time",
     )
+    serve.add_argument(
+        "--speech",
+        action="store_true",
+        help="real speech: Whisper transcribes, Hibari speaks, Silero detects turns "
+        '(needs pip install "trio-realtime[speech]")',
+    )
 
     def target(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -80,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._commands import run_serve
 
             trio.run(
-                lambda: run_serve(host=args.host, port=args.port, audio_speed=args.audio_speed)
+                lambda: run_serve(
+                    host=args.host, port=args.port, audio_speed=args.audio_speed, speech=args.speech
+                )
             )
         elif args.command == "demo":
             from ._demo import run_demo

@@ -19,14 +19,30 @@ from ._timeline import Timeline, ms
 __all__ = ["gateway_for", "run_chat", "run_serve", "run_wav"]
 
 
-async def run_serve(*, host: str, port: int, audio_speed: float) -> None:
-    """Serve until cancelled; the first stdout line is the ws:// URL."""
+async def run_serve(*, host: str, port: int, audio_speed: float, speech: bool = False) -> None:
+    """Serve until cancelled; the first stdout line is the ws:// URL. With ``speech`` the
+    offline models (the ``speech`` extra) transcribe, speak and detect turns."""
     from ..server import Pacing, serve_local_realtime
 
+    options: dict[str, object] = {}
+    if speech:
+        from .. import speech as offline
+
+        if not offline.available():
+            raise rt.RealtimeError(f"serve --speech: {offline.INSTALL_HINT}")
+        from ..speech.server import SpeechServerOptions
+
+        engines = SpeechServerOptions()
+        await engines.load()
+        options = engines.server_kwargs()
     async with trio.open_nursery() as nursery:
         url = await nursery.start(
             functools.partial(
-                serve_local_realtime, host, port, pacing=Pacing(audio_speed=audio_speed)
+                serve_local_realtime,
+                host,
+                port,
+                pacing=Pacing(audio_speed=audio_speed),
+                **options,  # type: ignore[arg-type]
             )
         )
         print(url, flush=True)

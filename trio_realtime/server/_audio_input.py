@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .vad import EnergyVad, SpeechStarted, SpeechStopped, VadEvent, VadSettings
+from .vad import EnergyVad, SpeechStarted, SpeechStopped, VadEvent, VadFactory, VadSettings
 
 __all__ = ["InputAudio", "decode_to_pcm16", "encode_from_pcm16", "sample_rate_of"]
 
@@ -42,12 +42,13 @@ def encode_from_pcm16(pcm: bytes, fmt: dict[str, Any]) -> bytes:
 class InputAudio:
     """Append / take / clear wire audio; VAD boundaries come back on the session clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, vad_factory: VadFactory | None = None) -> None:
+        self._vad_factory = vad_factory
         self.format: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
         self.clock_ms = 0.0
         self._buf = bytearray()
         self._start_ms = 0.0
-        self._vad: EnergyVad | None = None
+        self._vad: Any = None
 
     @property
     def bytes_per_ms(self) -> float:
@@ -73,7 +74,10 @@ class InputAudio:
         settings = VadSettings.from_turn_detection(turn_detection)
         if self._vad is None or self._vad.settings != settings:
             rate = sample_rate_of(self.format)
-            self._vad = EnergyVad(settings, rate, start_ms=self.clock_ms)
+            if self._vad_factory is not None:
+                self._vad = self._vad_factory(settings, rate, self.clock_ms)
+            else:
+                self._vad = EnergyVad(settings, rate, start_ms=self.clock_ms)
 
     def append(self, data: bytes) -> list[VadEvent]:
         """Buffer ``data``; return VAD boundaries (start includes prefix padding), in order."""

@@ -9,6 +9,7 @@ connection ends when the client closes or drops, or a fault or expiry closes it.
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import orjson
@@ -20,6 +21,7 @@ from ._outbox import Outbox
 from .brain import Brain, Transcriber, call_brain, call_transcriber
 from .faults import Faults
 from .state import RealtimeServerState
+from .synth import Voice, speech_from_pcm
 
 __all__ = ["serve_connection"]
 
@@ -38,7 +40,9 @@ class _Connection:
         transcriber: Transcriber,
         faults: Faults | None,
         nursery: trio.Nursery,
+        voice: Voice | None = None,
     ) -> None:
+        self._voice = voice
         self._ws = ws
         self._state = state
         self._brain = brain
@@ -111,7 +115,22 @@ class _Connection:
             detail = f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
             self.apply(state.fail_response(response_id, detail))
             return
-        self.apply(state.set_reply(response_id, reply))
+        speech = None
+        spoken = state.voice_request(response_id) if self._voice is not None else None
+        text = (reply.text or "").strip()
+        if spoken is not None and text and self._voice is not None:
+            voice, rate, speed = spoken
+            try:
+                pcm = self._voice(text, voice, rate, speed)
+                if inspect.isawaitable(pcm):
+                    pcm = await pcm
+            except Exception as exc:
+                logger.exception("voice failed for %s", response_id)
+                detail = f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
+                self.apply(state.fail_response(response_id, detail))
+                return
+            speech = speech_from_pcm(text, pcm, rate)
+        self.apply(state.set_reply(response_id, reply, speech))
         while (delay := state.response_delay(response_id)) is not None:
             if delay > 0:
                 await trio.sleep(delay)
@@ -213,6 +232,7 @@ async def serve_connection(
     transcriber: Transcriber,
     faults: Faults | None,
     reject_beta: bool = False,
+    voice: Voice | None = None,
 ) -> None:
     """Run one accepted connection until it ends.
 
@@ -221,7 +241,13 @@ async def serve_connection(
     """
     async with trio.open_nursery() as nursery:
         conn = _Connection(
-            ws, state, brain=brain, transcriber=transcriber, faults=faults, nursery=nursery
+            ws,
+            state,
+            brain=brain,
+            transcriber=transcriber,
+            faults=faults,
+            nursery=nursery,
+            voice=voice,
         )
         nursery.start_soon(conn.writer)
         if reject_beta:

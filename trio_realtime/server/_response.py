@@ -25,7 +25,7 @@ from .brain import BrainReply, ToolCallSpec
 from .config import ResponseConfig
 from .conversation import Conversation, snapshot
 from .pacing import Pacing
-from .synth import synthesize, words
+from .synth import Speech, synthesize, words
 
 __all__ = ["ResponseRun"]
 
@@ -110,11 +110,12 @@ class ResponseRun:
 
     # -- driving -------------------------------------------------------------------------------
 
-    def begin(self, reply: BrainReply) -> None:
-        """Plan the response from ``reply``; afterwards ``delay`` is the first pause."""
+    def begin(self, reply: BrainReply, speech: Speech | None = None) -> None:
+        """Plan the response from ``reply`` (spoken with ``speech`` when given); afterwards
+        ``delay`` is the first pause."""
         if self.finished:
             return
-        self._gen = self._script(reply)
+        self._gen = self._script(reply, speech)
         self.delay = next(self._gen)
 
     def advance(self) -> list[dict[str, Any]]:
@@ -154,12 +155,14 @@ class ResponseRun:
 
     # -- the script ----------------------------------------------------------------------------
 
-    def _script(self, reply: BrainReply) -> Generator[float, None, None]:
+    def _script(
+        self, reply: BrainReply, speech: Speech | None = None
+    ) -> Generator[float, None, None]:
         yield self._pacing.response_latency
         text, calls, cut = self._within_budget(reply)
         if text:
             if "audio" in self.config.output_modalities:
-                yield from self._audio_item(text)
+                yield from self._audio_item(text, speech)
             else:
                 yield from self._text_item(text)
         for spec in calls:
@@ -219,12 +222,16 @@ class ResponseRun:
             "content": [],
         }
 
-    def _audio_item(self, text: str) -> Generator[float, None, None]:
+    def _audio_item(self, text: str, given: Speech | None) -> Generator[float, None, None]:
         opened = self._add_item(self._message(), "audio")
         fmt = self.config.output_format
-        speech = synthesize(
-            text, voice=self.config.voice, sample_rate=sample_rate_of(fmt), speed=self.config.speed
-        )
+        rate = sample_rate_of(fmt)
+        if given is not None and given.sample_rate == rate and "".join(given.words) == text:
+            speech = given  # a real voice (serve --speech); not when the text was cut
+        else:
+            speech = synthesize(
+                text, voice=self.config.voice, sample_rate=rate, speed=self.config.speed
+            )
         data = encode_from_pcm16(speech.pcm, fmt)
         width = 2 if fmt.get("type") == "audio/pcm" else 1
         per_ms = speech.sample_rate / 1000.0 * width

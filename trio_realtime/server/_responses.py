@@ -17,6 +17,7 @@ from .config import ResponseConfig
 from .conversation import Conversation, normalize_item, snapshot
 from .faults import Faults
 from .pacing import Pacing
+from .synth import Speech
 
 __all__ = ["Responses"]
 
@@ -141,10 +142,12 @@ class Responses:
             response_overrides=copy.deepcopy(run.config.overrides),
         )
 
-    def set_reply(self, response_id: str, reply: BrainReply) -> list[Output]:
+    def set_reply(
+        self, response_id: str, reply: BrainReply, speech: Speech | None = None
+    ) -> list[Output]:
         run = self._runs.get(response_id)
         if run is not None:
-            run.begin(reply)
+            run.begin(reply, speech)
         return []
 
     def delay(self, response_id: str) -> float | None:

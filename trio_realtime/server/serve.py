@@ -21,6 +21,8 @@ from .default_brain import default_brain
 from .faults import Faults
 from .pacing import Pacing
 from .state import RealtimeServerState
+from .synth import Voice
+from .vad import VadFactory
 
 __all__ = ["serve_local_realtime"]
 
@@ -65,7 +67,11 @@ class _Server:
         pacing: Pacing,
         require_api_key: str | None,
         seed: int,
+        voice: Voice | None = None,
+        vad: VadFactory | None = None,
     ) -> None:
+        self.voice = voice
+        self.vad = vad
         self.brain = brain
         self.transcriber = transcriber
         self.faults = faults
@@ -120,6 +126,7 @@ class _Server:
             pacing=self.pacing,
             faults=faults,
             now=time.time(),
+            vad_factory=self.vad,
         )
         try:
             await serve_connection(
@@ -129,6 +136,7 @@ class _Server:
                 transcriber=self.transcriber,
                 faults=faults,
                 reject_beta=beta,
+                voice=self.voice,
             )
         except Exception:
             logger.exception("local realtime server: connection %d failed", number)
@@ -153,6 +161,8 @@ async def serve_local_realtime(
     require_api_key: str | None = None,
     seed: int = 0,
     ssl_context: ssl.SSLContext | None = None,
+    voice: Voice | None = None,
+    vad: VadFactory | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> NoReturn:
     """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``.
@@ -161,9 +171,12 @@ async def serve_local_realtime(
     port when ``port=0``) is reported once the server accepts connections. Every connection is an
     independent session answered by ``brain`` (default: :func:`default_brain`), with input
     transcription by ``transcriber``, paced by ``pacing`` (default :class:`Pacing`), with
-    ``faults`` (default none) applied to each connection. ``require_api_key`` refuses other keys
-    with HTTP 401 and an OpenAI-style JSON body (the key is never echoed); otherwise any
-    ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids reproducible.
+    ``faults`` (default none) applied to each connection. ``voice`` replaces the synthetic
+    voice with real speech (:data:`~trio_realtime.server.synth.Voice`) and ``vad`` the energy
+    VAD (a :data:`~trio_realtime.server.vad.VadFactory`, e.g. :class:`FrameVad` over Silero):
+    ``serve --speech`` passes both, with Whisper as the transcriber. ``require_api_key``
+    refuses other keys with HTTP 401 and an OpenAI-style JSON body (the key is never echoed);
+    otherwise any ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids reproducible.
 
     Cancellation: runs until cancelled; cancelling closes the listener and every connection.
     """
@@ -174,6 +187,8 @@ async def serve_local_realtime(
         pacing=pacing if pacing is not None else Pacing(),
         require_api_key=require_api_key,
         seed=seed,
+        voice=voice,
+        vad=vad,
     )
     serve = functools.partial(
         serve_websocket,

@@ -26,8 +26,8 @@ from .config import default_session, resolve_response
 from .conversation import Conversation, snapshot
 from .faults import Faults
 from .pacing import Pacing
-from .synth import words
-from .vad import SpeechStarted, VadEvent
+from .synth import Speech, words
+from .vad import SpeechStarted, VadEvent, VadFactory
 
 __all__ = ["RealtimeServerState"]
 
@@ -47,6 +47,7 @@ class RealtimeServerState:
         pacing: Pacing | None = None,
         faults: Faults | None = None,
         now: float = 0.0,
+        vad_factory: VadFactory | None = None,
     ) -> None:
         self.ids = IdFactory(seed)
         self.model = model
@@ -56,7 +57,7 @@ class RealtimeServerState:
             session_id=self.ids.new("sess"), model=model, expires_at=int(now) + 3600
         )
         self.conversation = Conversation(self.ids.new("conv"))
-        self.audio = InputAudio()
+        self.audio = InputAudio(vad_factory)
         self.audio.configure(self.input_config["format"], self.input_config["turn_detection"])
         self.responses = Responses(
             conversation=self.conversation,
@@ -119,8 +120,20 @@ class RealtimeServerState:
     def brain_request(self, response_id: str) -> BrainRequest | None:
         return self.responses.brain_request(response_id, self.session, self.heard)
 
-    def set_reply(self, response_id: str, reply: BrainReply) -> list[Output]:
-        return self.responses.set_reply(response_id, reply)
+    def set_reply(
+        self, response_id: str, reply: BrainReply, speech: Speech | None = None
+    ) -> list[Output]:
+        """Start the response's script; ``speech`` (the voice's audio for ``reply.text``)
+        replaces the built-in synthetic voice."""
+        return self.responses.set_reply(response_id, reply, speech)
+
+    def voice_request(self, response_id: str) -> tuple[object, int, float] | None:
+        """``(voice, sample_rate, speed)`` when the response speaks, else None."""
+        run = self.responses.get(response_id)
+        if run is None or "audio" not in run.config.output_modalities:
+            return None
+        fmt = run.config.output_format
+        return run.config.voice, sample_rate_of(fmt), float(run.config.speed)
 
     def fail_response(self, response_id: str, message: str) -> list[Output]:
         error = {"type": "server_error", "code": "server_error", "message": message}

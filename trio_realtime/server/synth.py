@@ -14,12 +14,14 @@ from __future__ import annotations
 import functools
 import re
 import zlib
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Speech", "synthesize", "voice_pitch", "words"]
+__all__ = ["Speech", "Voice", "speech_from_pcm", "synthesize", "voice_pitch", "words"]
 
 _VOICE_PITCH = {
     "alloy": 175.0,
@@ -171,3 +173,21 @@ def synthesize(
     if sample_rate <= 0 or speed <= 0:
         raise ValueError("sample_rate and speed must be positive")
     return _render(text, voice_pitch(voice), sample_rate, float(speed))
+
+
+#: A real voice for the server (``serve --speech``): ``(text, voice, sample_rate, speed)`` ->
+#: PCM16 LE mono at ``sample_rate`` (sync or async).
+Voice: TypeAlias = Callable[[str, object, int, float], bytes | Awaitable[bytes]]
+
+
+def speech_from_pcm(text: str, pcm: bytes, sample_rate: int) -> Speech:
+    """:class:`Speech` for audio made elsewhere: word start times are estimated in proportion
+    to the characters before each word (what transcript deltas are paced by)."""
+    pieces = words(text)
+    total = max(1, sum(len(p) for p in pieces))
+    samples = len(pcm) // 2
+    starts, seen = [], 0
+    for piece in pieces:
+        starts.append(samples * seen // total)
+        seen += len(piece)
+    return Speech(pcm=pcm, sample_rate=sample_rate, words=pieces, word_starts=tuple(starts))

@@ -12,6 +12,7 @@ with a silence duration taken from its eagerness (:func:`semantic_settings`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -20,6 +21,7 @@ import numpy.typing as npt
 
 __all__ = [
     "EnergyVad",
+    "FrameVad",
     "SpeechStarted",
     "SpeechStopped",
     "VadSettings",
@@ -79,6 +81,10 @@ class SpeechStopped:
 
 VadEvent = SpeechStarted | SpeechStopped
 
+#: Makes the detector of a session: ``(settings, sample_rate, start_ms) -> detector`` with
+#: :class:`EnergyVad`'s interface (``feed``, ``in_speech``, ``reset``, ``settings``).
+VadFactory = Callable[[VadSettings, int, float], Any]
+
 
 class EnergyVad:
     """Feed PCM16 LE mono; get :class:`SpeechStarted` / :class:`SpeechStopped` in order."""
@@ -135,6 +141,77 @@ class EnergyVad:
                     events.append(SpeechStarted(onset))
             else:
                 self._run = 0 if is_voiced else self._run + 1
+                if self._run >= self._need_silent:
+                    self._in_speech, self._run = False, 0
+                    events.append(SpeechStopped(self.clock_ms))
+        return events
+
+
+class FrameVad:
+    """:class:`EnergyVad`'s interface over any per-frame VAD object (``sample_rate`` and
+    ``is_speech(frame)`` on 32 ms PCM16 frames, e.g. ``trio_realtime.pipeline.SileroVAD``).
+
+    The input is resampled to the detector's rate; speech starts after ``min_speech_ms`` of
+    speech frames and stops after ``silence_duration_ms`` without (rounded up to whole frames).
+    ``threshold`` is the detector's own business. The detector runs inline (a Silero frame
+    costs ~0.1 ms), so the server state stays synchronous.
+    """
+
+    FRAME_MS = 32
+
+    def __init__(
+        self, detector: Any, settings: VadSettings, sample_rate: int, *, start_ms: float = 0.0
+    ) -> None:
+        from ..audio import StreamResampler
+
+        self.settings = settings
+        self._detector = detector
+        rate = int(detector.sample_rate)
+        self._resampler = None if rate == sample_rate else StreamResampler(sample_rate, rate)
+        self._frame_bytes = 2 * (rate * self.FRAME_MS // 1000)
+        self._need_voiced = max(1, math.ceil(settings.min_speech_ms / self.FRAME_MS))
+        self._need_silent = max(1, math.ceil(settings.silence_duration_ms / self.FRAME_MS))
+        self._pending = bytearray()
+        self._odd = b""
+        self._start_ms = start_ms
+        self._frames = 0
+        self._in_speech = False
+        self._run = 0
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    @property
+    def clock_ms(self) -> float:
+        return self._start_ms + self._frames * self.FRAME_MS
+
+    def reset(self) -> None:
+        self._in_speech = False
+        self._run = 0
+
+    def feed(self, pcm: bytes) -> list[VadEvent]:
+        data = self._odd + pcm
+        cut = len(data) - len(data) % 2
+        data, self._odd = data[:cut], data[cut:]
+        if self._resampler is not None:
+            self._pending += self._resampler.process(data).astype("<i2").tobytes()
+        else:
+            self._pending += data
+        size = self._frame_bytes
+        events: list[VadEvent] = []
+        while len(self._pending) >= size:
+            frame = bytes(self._pending[:size])
+            del self._pending[:size]
+            voiced = bool(self._detector.is_speech(frame))
+            self._frames += 1
+            if not self._in_speech:
+                self._run = self._run + 1 if voiced else 0
+                if self._run >= self._need_voiced:
+                    self._in_speech, self._run = True, 0
+                    events.append(SpeechStarted(self.clock_ms - self._need_voiced * self.FRAME_MS))
+            else:
+                self._run = 0 if voiced else self._run + 1
                 if self._run >= self._need_silent:
                     self._in_speech, self._run = False, 0
                     events.append(SpeechStopped(self.clock_ms))
