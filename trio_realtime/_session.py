@@ -157,6 +157,10 @@ class RealtimeSession:
         if not data:
             await trio.lowlevel.checkpoint()
 
+    async def send_audio(self, pcm: AudioFrame) -> None:
+        """:meth:`send_audio_frame` (the name the ``RealtimeVoice`` facade uses)."""
+        await self.send_audio_frame(pcm)
+
     def send_audio_frame_nowait(self, pcm: AudioFrame, *, sample_rate: int | None = None) -> None:
         """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
         data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
