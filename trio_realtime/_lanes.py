@@ -118,6 +118,7 @@ class WriterLanes:
 
     async def get(self) -> Message:
         """Wait for the next message, control first. Cancel-safe: nothing is taken if cancelled."""
+        await trio.lowlevel.checkpoint_if_cancelled()
         while True:
             try:
                 message = self.get_nowait()
