@@ -115,7 +115,7 @@ class ClientEngine:
             return
         self.handshake = "failed"
         if isinstance(error, InvalidStatus):
-            self.handshake_error = Rejection(response.status_code, response.body or b"")
+            self.handshake_error = Rejection(response.status_code, bytes(response.body or b""))
         else:
             self.handshake_error = error
 

@@ -238,11 +238,14 @@ class WebSocketTransport:
     async def _keepalive(self, interval: float, timeout: float | None) -> None:
         """Ping every ``interval``; abort the connection when a pong is ``timeout`` late."""
         ws = self._connection()
+        next_ping = trio.current_time() + interval
         try:
             with self._keepalive_scope:
                 while True:
-                    await trio.sleep(interval)
-                    with trio.move_on_after(interval if timeout is None else timeout) as late:
+                    await trio.sleep_until(next_ping)
+                    next_ping += interval
+                    wait = next_ping if timeout is None else trio.current_time() + timeout
+                    with trio.move_on_at(wait) as late:
                         await ws.ping()
                     if late.cancelled_caught and timeout is not None:
                         reason = "keepalive ping timeout"
