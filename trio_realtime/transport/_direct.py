@@ -119,7 +119,8 @@ class DirectWebSocketTransport:
         if info is not None:
             await trio.lowlevel.checkpoint()
             raise TransportClosed(info)
-        async with self._send_lock:
+        await _acquire(self._send_lock)
+        try:
             info = self._engine.close
             if info is not None:
                 raise TransportClosed(info)
@@ -139,6 +140,8 @@ class DirectWebSocketTransport:
             self._bytes_sent += size
             if self._engine.has_control:  # queued by the reader while we were writing
                 await self._write_control()
+        finally:
+            self._send_lock.release()
 
     async def receive_message(self) -> str | bytes:
         """Return the next message (``str`` for text frames, ``bytes`` for binary frames).
@@ -157,12 +160,15 @@ class DirectWebSocketTransport:
         if messages:
             await trio.lowlevel.checkpoint_if_cancelled()
             return messages.popleft()
-        async with self._receive_lock:
+        await _acquire(self._receive_lock)
+        try:
             while not messages:
                 if self._closing or self._engine.close is not None:
                     raise TransportClosed(self._closed_info())
                 await self._read()
             return messages.popleft()
+        finally:
+            self._receive_lock.release()
 
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection; idempotent, bounded and cancel-safe.
@@ -309,6 +315,16 @@ class DirectWebSocketTransport:
         info = self._engine.close
         assert info is not None, "closing records a close first"
         return info
+
+
+async def _acquire(lock: trio.StrictFIFOLock) -> None:
+    """``lock.acquire()`` without its schedule point when the lock is free (the socket
+    operation that follows is one); still a cancellation point."""
+    await trio.lowlevel.checkpoint_if_cancelled()
+    try:
+        lock.acquire_nowait()
+    except trio.WouldBlock:
+        await lock.acquire()
 
 
 def _lost(doing: str) -> CloseInfo:
