@@ -177,11 +177,22 @@ async def test_send_cancelled_mid_frame_aborts_the_connection(
     autojump_clock: object, impl: Impl
 ) -> None:
     silent = SilentServer()
+    received: list[CloseInfo] = []
+
+    async def receive() -> None:
+        with pytest.raises(TransportClosed) as caught:
+            await transport.receive_message()
+        received.append(caught.value.info)
+
     async with open_tcp_server(silent) as server, trio.open_nursery() as nursery:
         transport = await impl.connect(nursery, server.url())
+        nursery.start_soon(receive)  # waiting for data when the connection is aborted
         with trio.move_on_after(1) as scope:
             await transport.send_message(HUGE)
         assert scope.cancelled_caught
+        await trio.testing.wait_all_tasks_blocked()
+        assert len(received) == 1
+        assert received[0] == transport.closed  # the pending receive woke with the same info
         info = transport.closed
         assert info is not None
         assert (info.initiator, info.code) == ("error", None)

@@ -230,7 +230,8 @@ class DirectWebSocketTransport:
             except trio.BrokenResourceError:
                 data = None
             except trio.ClosedResourceError:  # aborted by a failed write in another task
-                engine.abandon(_lost("reading"))
+                interrupted = self._stream.send_interrupted
+                engine.abandon(_interrupted() if interrupted else _lost("reading"))
             finally:
                 self._read_scope = None
         now = trio.current_time()
