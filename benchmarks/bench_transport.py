@@ -26,7 +26,9 @@ Usage: ``python benchmarks/bench_transport.py [--quick] [--repeats N] [--out PAT
 
 from __future__ import annotations
 
+import gc
 import logging
+import statistics
 import subprocess
 import sys
 import time
@@ -35,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from _util import measure, parse_args, print_table, ratio, single_core, write_json
+from _util import parse_args, print_table, ratio, single_core, write_json
 
 CPUS = single_core()
 
@@ -69,7 +71,7 @@ class Client(Protocol):
     async def close(self) -> None: ...
 
 
-Connect = Callable[[str], Awaitable[Client]]
+Connect = Callable[[trio.Nursery, str], Awaitable[Client]]  # (nursery for background tasks)
 
 
 # ---------------------------------------------------------------- the clients compared
@@ -208,27 +210,25 @@ class WebsocketsLoop:
 def clients(port: int) -> dict[str, Connect]:
     host = f"127.0.0.1:{port}"
 
-    async def bare_trio_websocket(path: str) -> Client:
-        nursery = await _background_nursery()
+    async def bare_trio_websocket(nursery: trio.Nursery, path: str) -> Client:
         ws = await trio_websocket.connect_websocket(nursery, "127.0.0.1", port, path, use_ssl=False)
         return TrioWebsocketClient(ws, nursery)
 
-    async def ours_trio_websocket(path: str) -> Client:
-        nursery = await _background_nursery()
+    async def ours_trio_websocket(nursery: trio.Nursery, path: str) -> Client:
         transport = await connect_websocket_transport(nursery, f"ws://{host}{path}")
         return TransportClient(transport, nursery)
 
-    async def wsproto_loop(path: str) -> Client:
+    async def wsproto_loop(nursery: trio.Nursery, path: str) -> Client:
         client = WsprotoLoop(await trio.open_tcp_stream("127.0.0.1", port))
         await client.open(host, path)
         return client
 
-    async def websockets_loop(path: str) -> Client:
+    async def websockets_loop(nursery: trio.Nursery, path: str) -> Client:
         client = WebsocketsLoop(await trio.open_tcp_stream("127.0.0.1", port), f"ws://{host}{path}")
         await client.open()
         return client
 
-    async def ours_direct(path: str) -> Client:
+    async def ours_direct(nursery: trio.Nursery, path: str) -> Client:
         return TransportClient(await connect_direct_websocket_transport(None, f"ws://{host}{path}"))
 
     return {
@@ -240,35 +240,25 @@ def clients(port: int) -> dict[str, Connect]:
     }
 
 
-_NURSERY: list[trio.Nursery] = []
-
-
-async def _background_nursery() -> trio.Nursery:
-    """The nursery of the current run (see :func:`_run`) for trio-websocket's reader task."""
-    return _NURSERY[-1]
-
-
 # ---------------------------------------------------------------- one timed run
 
 
-def _run(fn: Callable[[], Awaitable[float]]) -> float:
-    """Run ``fn`` in a fresh trio run with a nursery for background tasks; its seconds."""
+def _run(fn: Callable[[trio.Nursery], Awaitable[float]]) -> float:
+    """``fn(nursery)`` in a fresh trio run (the nursery is for background tasks)."""
 
     async def main() -> float:
         async with trio.open_nursery() as nursery:
-            _NURSERY.append(nursery)
             try:
-                return await fn()
+                return await fn(nursery)
             finally:
-                _NURSERY.pop()
                 nursery.cancel_scope.cancel()
 
     return trio.run(main)
 
 
 def time_receive(connect: Connect, case: str, count: int) -> float:
-    async def run() -> float:
-        client = await connect(f"/recv/{case}/{count}")
+    async def run(nursery: trio.Nursery) -> float:
+        client = await connect(nursery, f"/recv/{case}/{count}")
         start = time.perf_counter()
         for _ in range(count):
             await client.receive()
@@ -286,8 +276,8 @@ def time_send(connect: Connect, case: str, count: int) -> float:
     ]
     total = sum(client_frame_size(len(m.encode())) for m in messages)
 
-    async def run() -> float:
-        client = await connect(f"/sink/{total}")
+    async def run(nursery: trio.Nursery) -> float:
+        client = await connect(nursery, f"/sink/{total}")
         start = time.perf_counter()
         for message in messages:
             await client.send(message)
@@ -300,6 +290,19 @@ def time_send(connect: Connect, case: str, count: int) -> float:
     return _run(run)
 
 
+Timer = Callable[[Connect, str, int], float]
+
+
+def runs(timer: Timer, connect: Connect, case: str, count: int, repeats: int) -> list[float]:
+    """Messages per second of ``repeats`` runs after one warm-up run (GC off while timing)."""
+    timer(connect, case, count)
+    gc.disable()
+    try:
+        return [count / timer(connect, case, count) for _ in range(repeats)]
+    finally:
+        gc.enable()
+
+
 def bench(port: int, repeats: int, scale: float) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     plan = [("receive", case, time_receive) for case in CASES]
@@ -308,15 +311,8 @@ def bench(port: int, repeats: int, scale: float) -> list[dict[str, Any]]:
         count = max(100, int(COUNTS[case] * scale))
         baseline = None
         for name, connect in clients(port).items():
-            seconds: list[float] = []
-
-            def once(connect: Connect = connect) -> None:
-                seconds.append(timer(connect, case, count))  # noqa: B023
-
-            measure(once, repeats=repeats, warmup=1)
-            timed = sorted(seconds[1:])  # (the warm-up run is dropped)
-            rates = [count / s for s in timed]
-            median = sorted(rates)[len(rates) // 2]
+            rates = runs(timer, connect, case, count, repeats)
+            median = statistics.median(rates)
             if baseline is None:
                 baseline = median
             rows.append(
