@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import trio
@@ -18,11 +18,18 @@ import trio
 from ._errors import RealtimeConnectionError
 from .config import Config
 from .protocol import Codec, OpenAIProtocol
-from .transport import Transport, connect_websocket_transport
+from .transport import (
+    Transport,
+    check_keepalive,
+    connect_direct_websocket_transport,
+    connect_websocket_transport,
+)
 
 __all__ = ["Gateway", "OpenAIGateway"]
 
 OPENAI_URL = "wss://api.openai.com/v1/realtime"
+
+TransportKind = Literal["websockets", "trio-websocket"]
 
 
 class Gateway(Protocol):
@@ -48,6 +55,13 @@ class OpenAIGateway:
     required for OpenAI's own host and optional elsewhere (e.g. the local server).
     ``connect_timeout`` (seconds) bounds TCP, TLS, the upgrade and the first
     ``session.created``/``session.updated``; ``close_timeout`` bounds the close handshake.
+
+    ``transport`` picks the WebSocket client: ``"websockets"`` (the default: the
+    ``websockets`` package's sans-I/O protocol driven from the session's reader task, no
+    task of its own, the fastest) or ``"trio-websocket"`` (trio-websocket with its reader
+    task). Keepalive: a ping every ``ping_interval`` seconds; a peer that answers none
+    within ``ping_timeout`` seconds is a dropped connection; ``None`` turns pings (or their
+    timeout) off. See ``docs/transport.md``.
     """
 
     def __init__(
@@ -61,7 +75,14 @@ class OpenAIGateway:
         organization: str | None = None,
         project: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        transport: TransportKind = "websockets",
+        ping_interval: float | None = 20.0,
+        ping_timeout: float | None = 20.0,
     ) -> None:
+        if transport not in get_args(TransportKind):
+            choices = " or ".join(repr(kind) for kind in get_args(TransportKind))
+            raise ValueError(f"transport must be {choices}, not {transport!r}")
+        check_keepalive(ping_interval, ping_timeout)
         self.url = url or OPENAI_URL
         self.__api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         extra = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
@@ -73,6 +94,9 @@ class OpenAIGateway:
         self.connect_timeout = connect_timeout
         self.close_timeout = close_timeout
         self._ssl_context = ssl_context
+        self.transport: TransportKind = transport
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
 
     def __repr__(self) -> str:
         key = "<set>" if self.__api_key else None
@@ -102,13 +126,20 @@ class OpenAIGateway:
             raise RealtimeConnectionError(
                 "no OpenAI API key: pass OpenAIGateway(api_key=...) or set OPENAI_API_KEY"
             )
-        return await connect_websocket_transport(
+        connect = (
+            connect_websocket_transport
+            if self.transport == "trio-websocket"
+            else connect_direct_websocket_transport
+        )
+        return await connect(
             nursery,
             self.endpoint(model),
             headers=self._headers(),
             connect_timeout=self.connect_timeout,
             close_timeout=self.close_timeout,
             ssl_context=self._ssl_context,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
         )
 
     def codec(self, config: Config, *, model: str, server_events: bool = False) -> Codec:

@@ -6,6 +6,7 @@ import pytest
 import trio
 import trio.testing
 import trio_websocket
+from conftest import Impl
 from ws_server import ServerConnection, open_tcp_server, open_ws_server, raw_upgrade, read_until_eof
 from wsproto import WSConnection
 from wsproto.events import CloseConnection
@@ -16,7 +17,7 @@ MiB = 2**20
 HUGE = b"h" * (48 * MiB)  # more than loopback socket buffers hold
 
 
-async def test_aclose_is_idempotent_and_sends_our_code() -> None:
+async def test_aclose_is_idempotent_and_sends_our_code(impl: Impl) -> None:
     server_saw: list[trio_websocket.CloseReason | None] = []
 
     async def handler(conn: ServerConnection) -> None:
@@ -28,7 +29,7 @@ async def test_aclose_is_idempotent_and_sends_our_code() -> None:
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server, trio.open_nursery() as nursery:
-            transport = await connect_websocket_transport(nursery, server.url())
+            transport = await impl.connect(nursery, server.url())
             async with trio.open_nursery() as closers:  # concurrent calls are fine too
                 closers.start_soon(transport.aclose, 4001, "custom")
                 await trio.testing.wait_all_tasks_blocked()  # the first one is closing
@@ -74,10 +75,12 @@ class SilentServer:
         return [event.code for event in self.events if isinstance(event, CloseConnection)]
 
 
-async def test_aclose_is_bounded_when_the_server_never_answers(autojump_clock: object) -> None:
+async def test_aclose_is_bounded_when_the_server_never_answers(
+    autojump_clock: object, impl: Impl
+) -> None:
     silent = SilentServer()
     async with open_tcp_server(silent) as server, trio.open_nursery() as nursery:
-        transport = await connect_websocket_transport(nursery, server.url(), close_timeout=2)
+        transport = await impl.connect(nursery, server.url(), close_timeout=2)
         start = trio.current_time()
         await transport.aclose()
         assert trio.current_time() - start == 2
@@ -86,10 +89,10 @@ async def test_aclose_is_bounded_when_the_server_never_answers(autojump_clock: o
     assert silent.close_codes() == [1000]  # the close frame went out, then the socket closed
 
 
-async def test_aclose_is_cancel_safe(autojump_clock: object) -> None:
+async def test_aclose_is_cancel_safe(autojump_clock: object, impl: Impl) -> None:
     silent = SilentServer()
     async with open_tcp_server(silent) as server, trio.open_nursery() as nursery:
-        transport = await connect_websocket_transport(nursery, server.url(), close_timeout=2)
+        transport = await impl.connect(nursery, server.url(), close_timeout=2)
         start = trio.current_time()
         with trio.move_on_after(0.5) as scope:
             await transport.aclose()
@@ -103,6 +106,7 @@ async def test_aclose_is_cancel_safe(autojump_clock: object) -> None:
 
 async def test_aclose_aborts_when_the_server_closed_but_keeps_tcp_open(
     autojump_clock: object,
+    impl: Impl,
 ) -> None:
     held = trio.Event()
 
@@ -112,7 +116,7 @@ async def test_aclose_aborts_when_the_server_closed_but_keeps_tcp_open(
         await held.wait()  # never closes TCP itself
 
     async with open_tcp_server(closes_but_keeps_tcp) as server, trio.open_nursery() as nursery:
-        transport = await connect_websocket_transport(nursery, server.url(), close_timeout=2)
+        transport = await impl.connect(nursery, server.url(), close_timeout=2)
         with pytest.raises(TransportClosed) as caught:
             await transport.receive_message()
         assert caught.value.info == CloseInfo(code=1000, reason="bye", initiator="server")
@@ -123,7 +127,7 @@ async def test_aclose_aborts_when_the_server_closed_but_keeps_tcp_open(
         held.set()
 
 
-async def test_pending_receive_wakes_when_another_task_closes() -> None:
+async def test_pending_receive_wakes_when_another_task_closes(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         await conn.accept()
         await trio.sleep_forever()
@@ -131,7 +135,7 @@ async def test_pending_receive_wakes_when_another_task_closes() -> None:
     results: list[CloseInfo] = []
     with trio.fail_after(10):
         async with open_ws_server(handler) as server, trio.open_nursery() as nursery:
-            transport = await connect_websocket_transport(nursery, server.url())
+            transport = await impl.connect(nursery, server.url())
 
             async def receive() -> None:
                 with pytest.raises(TransportClosed) as caught:
@@ -145,11 +149,13 @@ async def test_pending_receive_wakes_when_another_task_closes() -> None:
     assert results == [CloseInfo(code=1000, reason="bye", initiator="client")]
 
 
-async def test_pending_send_wakes_when_another_task_closes(autojump_clock: object) -> None:
+async def test_pending_send_wakes_when_another_task_closes(
+    autojump_clock: object, impl: Impl
+) -> None:
     silent = SilentServer()
     results: list[CloseInfo] = []
     async with open_tcp_server(silent) as server, trio.open_nursery() as nursery:
-        transport = await connect_websocket_transport(nursery, server.url(), close_timeout=2)
+        transport = await impl.connect(nursery, server.url(), close_timeout=2)
 
         async def send() -> None:
             with pytest.raises(TransportClosed) as caught:
@@ -167,13 +173,26 @@ async def test_pending_send_wakes_when_another_task_closes(autojump_clock: objec
     assert transport.statistics().messages_sent == 0
 
 
-async def test_send_cancelled_mid_frame_aborts_the_connection(autojump_clock: object) -> None:
+async def test_send_cancelled_mid_frame_aborts_the_connection(
+    autojump_clock: object, impl: Impl
+) -> None:
     silent = SilentServer()
+    received: list[CloseInfo] = []
+
+    async def receive() -> None:
+        with pytest.raises(TransportClosed) as caught:
+            await transport.receive_message()
+        received.append(caught.value.info)
+
     async with open_tcp_server(silent) as server, trio.open_nursery() as nursery:
-        transport = await connect_websocket_transport(nursery, server.url())
+        transport = await impl.connect(nursery, server.url())
+        nursery.start_soon(receive)  # waiting for data when the connection is aborted
         with trio.move_on_after(1) as scope:
             await transport.send_message(HUGE)
         assert scope.cancelled_caught
+        await trio.testing.wait_all_tasks_blocked()
+        assert len(received) == 1
+        assert received[0] == transport.closed  # the pending receive woke with the same info
         info = transport.closed
         assert info is not None
         assert (info.initiator, info.code) == ("error", None)
@@ -190,7 +209,7 @@ async def test_send_cancelled_mid_frame_aborts_the_connection(autojump_clock: ob
     assert not any(getattr(event, "message_finished", True) for event in silent.events)
 
 
-async def test_send_cancelled_before_writing_keeps_the_transport() -> None:
+async def test_send_cancelled_before_writing_keeps_the_transport(impl: Impl) -> None:
     async def echo(conn: ServerConnection) -> None:
         ws = await conn.accept()
         while True:
@@ -198,7 +217,7 @@ async def test_send_cancelled_before_writing_keeps_the_transport() -> None:
 
     with trio.fail_after(10):
         async with open_ws_server(echo) as server, trio.open_nursery() as nursery:
-            transport = await connect_websocket_transport(nursery, server.url())
+            transport = await impl.connect(nursery, server.url())
             with trio.CancelScope() as scope:
                 scope.cancel()
                 await transport.send_message("never")
@@ -210,7 +229,8 @@ async def test_send_cancelled_before_writing_keeps_the_transport() -> None:
             await transport.aclose()
 
 
-async def test_cancelling_the_nursery_closes_the_transport() -> None:
+async def test_cancelling_the_nursery_closes_the_trio_websocket_transport() -> None:
+    # (the direct transport runs no task: it has no nursery to be cancelled)
     async def handler(conn: ServerConnection) -> None:
         await conn.accept()
         await trio.sleep_forever()

@@ -9,10 +9,10 @@ import traceback
 
 import pytest
 import trio
+from conftest import Impl
 from ws_server import ServerConnection, open_tcp_server, open_ws_server, read_until_eof
 
 from trio_realtime import RealtimeConnectionError
-from trio_realtime.transport import connect_websocket_transport, open_websocket_transport
 
 KEY = "sk-test-SECRET-KEY-0123456789"
 HEADERS = [("Authorization", f"Bearer {KEY}"), ("api-key", KEY), ("x-goog-api-key", KEY)]
@@ -31,6 +31,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 async def test_refused_upgrade_carries_status_and_body_but_never_the_key(
     debug_logs: pytest.LogCaptureFixture,
+    impl: Impl,
 ) -> None:
     body = json.dumps(
         {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}}
@@ -43,9 +44,7 @@ async def test_refused_upgrade_carries_status_and_body_but_never_the_key(
     with trio.fail_after(10):
         async with open_ws_server(handler) as server, trio.open_nursery() as nursery:
             with pytest.raises(RealtimeConnectionError) as caught:
-                await connect_websocket_transport(
-                    nursery, server.url(f"/v1/realtime?key={KEY}"), headers=HEADERS
-                )
+                await impl.connect(nursery, server.url(f"/v1/realtime?key={KEY}"), headers=HEADERS)
             assert not nursery.child_tasks  # nothing left running
     exc = caught.value
     assert exc.status == 401
@@ -57,34 +56,36 @@ async def test_refused_upgrade_carries_status_and_body_but_never_the_key(
     assert debug_logs.records  # the logs were captured (trio-websocket logs at DEBUG)
 
 
-async def test_key_echoed_in_a_refusal_body_is_redacted() -> None:
+async def test_key_echoed_in_a_refusal_body_is_redacted(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         await conn.reject(403, f'{{"error": "bad key {KEY} for this project"}}'.encode())
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
             with pytest.raises(RealtimeConnectionError) as caught:
-                async with open_websocket_transport(server.url(), headers=HEADERS):
+                async with impl.open(server.url(), headers=HEADERS):
                     pass  # pragma: no cover
     assert caught.value.status == 403
     assert caught.value.body == b'{"error": "bad key [redacted] for this project"}'
     assert KEY not in everything_shown(caught.value)
 
 
-async def test_refusal_without_body() -> None:
+async def test_refusal_without_body(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         await conn.reject(403)
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
             with pytest.raises(RealtimeConnectionError) as caught:
-                async with open_websocket_transport(server.url()):
+                async with impl.open(server.url()):
                     pass  # pragma: no cover
     assert caught.value.status == 403
     assert caught.value.body == b""  # refused: always bytes, here empty
 
 
-async def test_connect_timeout_when_the_upgrade_is_never_answered(autojump_clock: object) -> None:
+async def test_connect_timeout_when_the_upgrade_is_never_answered(
+    autojump_clock: object, impl: Impl
+) -> None:
     server_saw: list[bytes] = []
     server_done = trio.Event()
 
@@ -95,7 +96,7 @@ async def test_connect_timeout_when_the_upgrade_is_never_answered(autojump_clock
     async with open_tcp_server(never_answers) as server, trio.open_nursery() as nursery:
         start = trio.current_time()
         with pytest.raises(RealtimeConnectionError, match=r"timed out after 3 s") as caught:
-            await connect_websocket_transport(
+            await impl.connect(
                 nursery, server.url("/v1/realtime"), headers=HEADERS, connect_timeout=3
             )
         assert trio.current_time() - start == 3
@@ -107,31 +108,33 @@ async def test_connect_timeout_when_the_upgrade_is_never_answered(autojump_clock
     assert server_saw[0].startswith(b"GET /v1/realtime HTTP/1.1\r\n")
 
 
-async def test_server_closing_during_the_handshake_fails_at_once(autojump_clock: object) -> None:
+async def test_server_closing_during_the_handshake_fails_at_once(
+    autojump_clock: object, impl: Impl
+) -> None:
     async def hangs_up(stream: trio.abc.Stream) -> None:
         await stream.receive_some(65536)  # the request, then close without answering
 
     async with open_tcp_server(hangs_up) as server, trio.open_nursery() as nursery:
         start = trio.current_time()
         with pytest.raises(RealtimeConnectionError, match="closed the connection during"):
-            await connect_websocket_transport(nursery, server.url(), connect_timeout=10)
+            await impl.connect(nursery, server.url(), connect_timeout=10)
         assert trio.current_time() == start  # no waiting for the timeout
         assert not nursery.child_tasks
 
 
-async def test_connection_refused() -> None:
+async def test_connection_refused(impl: Impl) -> None:
     with socket.socket() as probe:  # find a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with trio.fail_after(10):
         with pytest.raises(RealtimeConnectionError, match="cannot connect") as caught:
-            async with open_websocket_transport(f"ws://127.0.0.1:{port}/", headers=HEADERS):
+            async with impl.open(f"ws://127.0.0.1:{port}/", headers=HEADERS):
                 pass  # pragma: no cover
     assert isinstance(caught.value.__cause__, OSError)
     assert KEY not in everything_shown(caught.value)
 
 
-async def test_open_websocket_transport_raises_body_errors_bare() -> None:
+async def test_open_websocket_transport_raises_body_errors_bare(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         await conn.accept()
         await trio.sleep_forever()
@@ -139,13 +142,13 @@ async def test_open_websocket_transport_raises_body_errors_bare() -> None:
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
             with pytest.raises(ZeroDivisionError):
-                async with open_websocket_transport(server.url()) as transport:
+                async with impl.open(server.url()) as transport:
                     _ = 1 / 0
             assert transport.closed is not None
             assert transport.closed.initiator == "client"
 
 
-async def test_cancelled_connect_leaves_nothing_running() -> None:
+async def test_cancelled_connect_leaves_nothing_running(impl: Impl) -> None:
     async def never_answers(stream: trio.abc.Stream) -> None:
         await read_until_eof(stream)
 
@@ -153,7 +156,7 @@ async def test_cancelled_connect_leaves_nothing_running() -> None:
         async with open_tcp_server(never_answers) as server, trio.open_nursery() as nursery:
             with trio.CancelScope() as scope:
                 nursery.start_soon(cancel_when_blocked, scope)
-                await connect_websocket_transport(nursery, server.url())
+                await impl.connect(nursery, server.url())
             assert scope.cancelled_caught
             assert not nursery.child_tasks
 
@@ -170,16 +173,16 @@ async def cancel_when_blocked(scope: trio.CancelScope) -> None:
         ("ws:///path", "no host"),
     ],
 )
-async def test_bad_urls(url: str, message: str) -> None:
+async def test_bad_urls(url: str, message: str, impl: Impl) -> None:
     async with trio.open_nursery() as nursery:
         with pytest.raises(ValueError, match=message):
-            await connect_websocket_transport(nursery, url)
+            await impl.connect(nursery, url)
 
 
-async def test_bad_header_value_is_rejected_without_showing_it() -> None:
+async def test_bad_header_value_is_rejected_without_showing_it(impl: Impl) -> None:
     async with trio.open_nursery() as nursery:
         with pytest.raises(ValueError, match="authorization") as caught:
-            await connect_websocket_transport(
+            await impl.connect(
                 nursery, "ws://127.0.0.1:9/", headers=[("authorization", f"Bearer {KEY}\r\n")]
             )
     assert KEY not in everything_shown(caught.value)

@@ -16,14 +16,18 @@ KEY = "sk-test-SECRET-KEY-0123456789"
 def test_exported_members() -> None:
     assert sorted(transport_package.__all__) == [
         "CloseInfo",
+        "DirectWebSocketTransport",
         "Initiator",
         "MemoryTransport",
         "Transport",
         "TransportClosed",
         "TransportStatistics",
         "WebSocketTransport",
+        "check_keepalive",
+        "connect_direct_websocket_transport",
         "connect_websocket_transport",
         "memory_transport_pair",
+        "open_direct_websocket_transport",
         "open_websocket_transport",
     ]
     for name in transport_package.__all__:

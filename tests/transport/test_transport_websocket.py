@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 import ssl
 
+import attrs
 import pytest
 import trio
 import trustme
+from conftest import Impl
 from ws_server import ServerConnection, open_tcp_server, open_ws_server, raw_upgrade
+from wsproto.events import CloseConnection, Message
 from wsproto.frame_protocol import CloseReason
 
 from trio_realtime import RealtimeConnectionError
@@ -19,7 +22,6 @@ from trio_realtime.transport import (
     TransportClosed,
     TransportStatistics,
     WebSocketTransport,
-    connect_websocket_transport,
     open_websocket_transport,
 )
 
@@ -33,7 +35,7 @@ async def echo(conn: ServerConnection) -> None:
         await ws.send_message(await ws.get_message())
 
 
-async def test_handshake_sends_headers_and_messages_flow_both_ways() -> None:
+async def test_handshake_sends_headers_and_messages_flow_both_ways(impl: Impl) -> None:
     seen: dict[str, object] = {}
 
     async def handler(conn: ServerConnection) -> None:
@@ -45,7 +47,8 @@ async def test_handshake_sends_headers_and_messages_flow_both_ways() -> None:
         async with open_ws_server(handler) as server:
             url = server.url("/v1/realtime?model=gpt-realtime")
             headers = [("Authorization", f"Bearer {KEY}"), ("X-Extra", "yes")]
-            async with open_websocket_transport(url, headers=headers) as transport:
+            async with impl.open(url, headers=headers) as transport:
+                after_handshake = transport.statistics()
                 checked: Transport = transport  # a Transport, for mypy
                 await checked.send_message('{"type": "ping"}')
                 assert await transport.receive_message() == '{"type": "ping"}'
@@ -54,9 +57,19 @@ async def test_handshake_sends_headers_and_messages_flow_both_ways() -> None:
                 assert binary == b"\x00\xff"
                 assert isinstance(binary, bytes)
                 assert transport.closed is None
-                assert transport.statistics() == TransportStatistics(
+                stats = transport.statistics()
+                assert attrs.evolve(
+                    stats, socket_bytes_sent=None, socket_bytes_received=None
+                ) == TransportStatistics(
                     messages_sent=2, bytes_sent=18, messages_received=2, bytes_received=18
                 )
+                # The byte stream after the upgrade: 2 masked client frames (6-byte headers),
+                # 2 server frames (2-byte headers).
+                assert after_handshake.socket_bytes_sent  # the upgrade request
+                assert after_handshake.socket_bytes_received  # the 101 answer
+                assert stats.socket_bytes_sent == after_handshake.socket_bytes_sent + 18 + 2 * 6
+                received = after_handshake.socket_bytes_received + 18 + 2 * 2
+                assert stats.socket_bytes_received == received
     headers_seen = seen["headers"]
     assert isinstance(headers_seen, dict)
     assert headers_seen["authorization"] == f"Bearer {KEY}"
@@ -65,10 +78,10 @@ async def test_handshake_sends_headers_and_messages_flow_both_ways() -> None:
     assert transport.closed == CloseInfo(code=1000, reason="", initiator="client")
 
 
-async def test_two_mib_messages_pass_both_ways() -> None:
+async def test_two_mib_messages_pass_both_ways(impl: Impl) -> None:
     with trio.fail_after(20):
         async with open_ws_server(echo) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            async with impl.open(server.url()) as transport:
                 text = "t" * (2 * MiB)
                 await transport.send_message(text)
                 assert await transport.receive_message() == text
@@ -77,7 +90,7 @@ async def test_two_mib_messages_pass_both_ways() -> None:
                 assert await transport.receive_message() == data
 
 
-async def test_seventeen_mib_message_is_rejected_with_1009() -> None:
+async def test_seventeen_mib_message_is_rejected_with_1009(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
         await ws.send_message("small first")
@@ -86,7 +99,7 @@ async def test_seventeen_mib_message_is_rejected_with_1009() -> None:
 
     with trio.fail_after(20):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            async with impl.open(server.url()) as transport:
                 assert await transport.receive_message() == "small first"
                 with pytest.raises(TransportClosed) as caught:
                     await transport.receive_message()
@@ -99,7 +112,7 @@ async def test_seventeen_mib_message_is_rejected_with_1009() -> None:
 
 
 @pytest.mark.parametrize("size", [1000, 1001])
-async def test_max_message_size_boundary(size: int) -> None:
+async def test_max_message_size_boundary(size: int, impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
         await ws.send_message(b"b" * size)
@@ -107,7 +120,7 @@ async def test_max_message_size_boundary(size: int) -> None:
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url(), max_message_size=1000) as transport:
+            async with impl.open(server.url(), max_message_size=1000) as transport:
                 if size <= 1000:
                     assert len(await transport.receive_message()) == size
                 else:
@@ -116,7 +129,7 @@ async def test_max_message_size_boundary(size: int) -> None:
                     assert caught.value.info.code == 1009
 
 
-async def test_server_close_frame_is_reported_after_earlier_messages() -> None:
+async def test_server_close_frame_is_reported_after_earlier_messages(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
         await ws.send_message("one")
@@ -126,7 +139,7 @@ async def test_server_close_frame_is_reported_after_earlier_messages() -> None:
     expected = CloseInfo(code=4000, reason="session expired", initiator="server")
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            async with impl.open(server.url()) as transport:
                 assert await transport.receive_message() == "one"
                 assert await transport.receive_message() == b"two"
                 with pytest.raises(TransportClosed) as on_receive:
@@ -140,20 +153,42 @@ async def test_server_close_frame_is_reported_after_earlier_messages() -> None:
     assert "closed by the server (code 4000: session expired)" in str(on_receive.value)
 
 
-async def test_server_close_without_code_is_1005() -> None:
+async def test_server_close_without_code_is_1005(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
         await ws.aclose(CloseReason.NO_STATUS_RCVD)  # wsproto sends a close frame with no code
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            async with impl.open(server.url()) as transport:
                 with pytest.raises(TransportClosed) as caught:
                     await transport.receive_message()
     assert caught.value.info == CloseInfo(code=1005, reason="", initiator="server")
 
 
-async def test_send_raises_once_the_server_closed_even_before_receiving() -> None:
+async def test_send_raises_once_the_server_close_was_read(impl: Impl) -> None:
+    closed = trio.Event()
+
+    async def handler(conn: ServerConnection) -> None:
+        ws = await conn.accept()
+        await ws.aclose(1001, "going away")  # returns once our client answered the close
+        closed.set()
+
+    expected = CloseInfo(code=1001, reason="going away", initiator="server")
+    with trio.fail_after(10):
+        async with open_ws_server(handler) as server:
+            async with impl.open(server.url()) as transport:
+                with pytest.raises(TransportClosed) as on_receive:
+                    await transport.receive_message()
+                await closed.wait()  # our answer to the close went out
+                with pytest.raises(TransportClosed) as on_send:
+                    await transport.send_message("x")
+    assert on_receive.value.info == on_send.value.info == expected
+
+
+async def test_trio_websocket_sees_a_server_close_even_before_receiving() -> None:
+    # Its reader task reads all the time. (The direct transport reads only inside
+    # receive_message, which a session's reader task always is.)
     closed = trio.Event()
 
     async def handler(conn: ServerConnection) -> None:
@@ -170,7 +205,7 @@ async def test_send_raises_once_the_server_closed_even_before_receiving() -> Non
     assert caught.value.info == CloseInfo(code=1001, reason="going away", initiator="server")
 
 
-async def test_dropped_connection_is_an_error_without_code() -> None:
+async def test_dropped_connection_is_an_error_without_code(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
         await ws.send_message("last")
@@ -178,7 +213,7 @@ async def test_dropped_connection_is_an_error_without_code() -> None:
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            async with impl.open(server.url()) as transport:
                 assert await transport.receive_message() == "last"
                 with pytest.raises(TransportClosed) as on_receive:
                     await transport.receive_message()
@@ -189,7 +224,7 @@ async def test_dropped_connection_is_an_error_without_code() -> None:
         assert caught.value.info.code is None
 
 
-async def test_invalid_frame_from_server_surfaces_as_1002() -> None:
+async def test_invalid_frame_from_server_surfaces_as_1002(impl: Impl) -> None:
     async def handler(stream: trio.abc.Stream) -> None:
         await raw_upgrade(stream)
         await stream.send_all(b"\x83\x00")  # a frame with the reserved opcode 0x3
@@ -197,7 +232,7 @@ async def test_invalid_frame_from_server_surfaces_as_1002() -> None:
 
     with trio.fail_after(10):
         async with open_tcp_server(handler) as server, trio.open_nursery() as nursery:
-            transport = await connect_websocket_transport(nursery, server.url())
+            transport = await impl.connect(nursery, server.url())
             with pytest.raises(TransportClosed) as caught:
                 await transport.receive_message()
             await transport.aclose()
@@ -206,7 +241,7 @@ async def test_invalid_frame_from_server_surfaces_as_1002() -> None:
     assert type(caught.value.info.code) is int
 
 
-async def test_wss_with_a_custom_ssl_context() -> None:
+async def test_wss_with_a_custom_ssl_context(impl: Impl) -> None:
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
@@ -217,48 +252,77 @@ async def test_wss_with_a_custom_ssl_context() -> None:
         async with open_ws_server(echo, ssl_context=server_context) as server:
             url = server.url()
             assert url.startswith("wss://")
-            async with open_websocket_transport(url, ssl_context=client_context) as transport:
+            async with impl.open(url, ssl_context=client_context) as transport:
                 await transport.send_message("secure")
                 assert await transport.receive_message() == "secure"
             # The default context does not trust the test CA.
             with pytest.raises(RealtimeConnectionError, match="TLS handshake"):
-                async with open_websocket_transport(url):
+                async with impl.open(url):
                     pass
 
 
-async def test_repr_and_logs_never_show_the_key(caplog: pytest.LogCaptureFixture) -> None:
+async def test_repr_and_logs_never_show_the_key(
+    caplog: pytest.LogCaptureFixture, impl: Impl
+) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, trio-websocket's too
     with trio.fail_after(10):
         async with open_ws_server(echo) as server, trio.open_nursery() as nursery:
-            transport = await connect_websocket_transport(
+            transport = await impl.connect(
                 nursery,
                 server.url(f"/ws?key={KEY}"),
                 headers=[("x-goog-api-key", KEY), ("Authorization", f"Bearer {KEY}")],
             )
-            assert isinstance(transport, WebSocketTransport)
-            assert repr(transport) == f"<WebSocketTransport ws://127.0.0.1:{server.port}/ws open>"
+            assert repr(transport) == f"<{impl.name} ws://127.0.0.1:{server.port}/ws open>"
             await transport.send_message("hi")
             assert await transport.receive_message() == "hi"
             await transport.aclose(4001, "bye")
             assert repr(transport).endswith("closed by this end (code 4001: bye)>")
             assert KEY not in repr(transport)
             assert KEY not in repr(transport.closed)
-    assert "received event" in caplog.text  # trio-websocket's debug logging was captured
+    if impl.cls is WebSocketTransport:
+        assert "received event" in caplog.text  # trio-websocket's debug logging was captured
+    assert "connected to" in caplog.text  # ours too
     assert KEY not in caplog.text
 
 
-async def test_unread_messages_are_dropped_by_our_close_even_after_a_server_close() -> None:
-    server_closed = trio.Event()
-
+async def test_a_key_echoed_in_a_close_reason_is_redacted(impl: Impl) -> None:
     async def handler(conn: ServerConnection) -> None:
         ws = await conn.accept()
-        await ws.send_message("unread")
-        await ws.aclose(1000, "bye")  # returns once our client answered the close
-        server_closed.set()
+        await ws.aclose(4003, f"invalid key {KEY}")
 
     with trio.fail_after(10):
         async with open_ws_server(handler) as server:
-            async with open_websocket_transport(server.url()) as transport:
+            headers = [("Authorization", f"Bearer {KEY}")]
+            async with impl.open(server.url(), headers=headers) as transport:
+                with pytest.raises(TransportClosed) as caught:
+                    await transport.receive_message()
+    assert caught.value.info == CloseInfo(
+        code=4003, reason="invalid key [redacted]", initiator="server"
+    )
+
+
+async def test_unread_messages_are_dropped_by_our_close_even_after_a_server_close(
+    impl: Impl,
+) -> None:
+    server_closed = trio.Event()
+
+    async def handler(stream: trio.abc.Stream) -> None:
+        ws, _ = await raw_upgrade(stream)
+        await stream.send_all(  # all in one write: the client reads them together
+            ws.send(Message(data="read"))
+            + ws.send(Message(data="unread"))
+            + ws.send(CloseConnection(code=1000, reason="bye"))
+        )
+        while not server_closed.is_set():  # until the client answers the close
+            ws.receive_data(await stream.receive_some(65536))
+            if any(isinstance(event, CloseConnection) for event in ws.events()):
+                server_closed.set()
+        await trio.sleep_forever()
+
+    with trio.fail_after(10):
+        async with open_tcp_server(handler) as server:
+            async with impl.open(server.url()) as transport:
+                assert await transport.receive_message() == "read"
                 await server_closed.wait()
                 assert transport.closed is not None
                 await transport.aclose()

@@ -4,7 +4,8 @@
   ``handler(conn)`` with a :class:`ServerConnection`, which gives the handshake request, accept
   / reject, and the raw TCP stream (so a test can drop the connection without a close frame).
 - :func:`open_tcp_server`: a raw TCP server for misbehaving peers; :func:`raw_upgrade` answers
-  the WebSocket upgrade by hand (wsproto, no reader task), e.g. for a server that never reads.
+  the WebSocket upgrade by hand (wsproto, no reader task), e.g. for a server that never reads;
+  :func:`server_frame` builds any server frame byte by byte (fragments, bad data).
 
 Everything runs in the context manager's nursery, which is cancelled on exit.
 """
@@ -12,6 +13,7 @@ Everything runs in the context manager's nursery, which is cancelled on exit.
 from __future__ import annotations
 
 import ssl
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -19,16 +21,18 @@ import attrs
 import trio
 import trio_websocket
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, Request
+from wsproto.events import AcceptConnection, CloseConnection, Request
 
 __all__ = [
     "ServerConnection",
     "TcpServer",
     "WsServer",
+    "answer_close",
     "open_tcp_server",
     "open_ws_server",
     "raw_upgrade",
     "read_until_eof",
+    "server_frame",
 ]
 
 
@@ -167,3 +171,32 @@ async def read_until_eof(stream: trio.abc.Stream) -> bytes:
     except trio.BrokenResourceError:
         pass
     return bytes(received)
+
+
+def server_frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
+    """One unmasked frame as a server sends it (opcode 0 continuation, 1 text, 2 binary,
+    8 close, 9 ping, 10 pong); no validation, so it can build invalid frames too."""
+    first = (0x80 if fin else 0) | opcode
+    n = len(payload)
+    if n < 126:
+        return struct.pack("!BB", first, n) + payload
+    if n < 2**16:
+        return struct.pack("!BBH", first, 126, n) + payload
+    return struct.pack("!BBQ", first, 127, n) + payload
+
+
+async def answer_close(stream: trio.abc.Stream, ws: WSConnection) -> None:
+    """Read until the client's close frame, answer it, and return (the caller closes TCP).
+    Returns early if the client closes TCP first."""
+    while True:
+        try:
+            data = await stream.receive_some(65536)
+        except trio.BrokenResourceError:
+            return
+        if not data:
+            return
+        ws.receive_data(bytes(data))
+        for event in ws.events():
+            if isinstance(event, CloseConnection):
+                await stream.send_all(ws.send(event.response()))
+                return

@@ -72,15 +72,23 @@ class TransportClosed(Exception):
 class TransportStatistics:
     """Counters of one transport since it opened.
 
-    Sizes are in bytes: a binary message counts its length, a text message its UTF-8 length.
-    A message is counted once it was fully handed to the network (sent) or to the caller
-    (received).
+    ``bytes_*`` count message payloads: a binary message its length, a text message its UTF-8
+    length. A sent message is counted once it was fully written to the network. A received
+    message is counted once it was read in full from the network (the direct transport,
+    which may still hold it in its buffer) or handed to the caller (the trio-websocket and
+    memory transports).
+
+    ``socket_bytes_*`` count the WebSocket byte stream actually written and read: the HTTP
+    upgrade, frame headers, masks and control frames included (before TLS encryption);
+    None for a transport without one (the memory pair).
     """
 
     messages_sent: int
     bytes_sent: int
     messages_received: int
     bytes_received: int
+    socket_bytes_sent: int | None = None
+    socket_bytes_received: int | None = None
 
 
 def message_size(message: str | bytes) -> int:
@@ -109,12 +117,16 @@ class Counters:
         self.messages_received += 1
         self.bytes_received += message_size(message)
 
-    def snapshot(self) -> TransportStatistics:
+    def snapshot(
+        self, *, socket_sent: int | None = None, socket_received: int | None = None
+    ) -> TransportStatistics:
         return TransportStatistics(
             messages_sent=self.messages_sent,
             bytes_sent=self.bytes_sent,
             messages_received=self.messages_received,
             bytes_received=self.bytes_received,
+            socket_bytes_sent=socket_sent,
+            socket_bytes_received=socket_received,
         )
 
 

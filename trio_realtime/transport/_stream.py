@@ -18,11 +18,17 @@ class GuardedStream(trio.abc.Stream):
     write started), this wrapper aborts the underlying stream at once and sets
     ``send_interrupted``, so the peer sees a dropped connection rather than a truncated
     message. A write cancelled before it started leaves everything intact.
+
+    It also counts the bytes written and read (``bytes_sent``, ``bytes_received``): the
+    WebSocket byte stream, i.e. the handshake, frame headers and control frames included,
+    before TLS encryption.
     """
 
     def __init__(self, inner: trio.abc.Stream) -> None:
         self._inner = inner
         self.send_interrupted = False
+        self.bytes_sent = 0  # written in full by send_all
+        self.bytes_received = 0
 
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
         await trio.lowlevel.checkpoint_if_cancelled()  # cancelled here: nothing was written
@@ -33,12 +39,15 @@ class GuardedStream(trio.abc.Stream):
             with trio.CancelScope(shield=True):  # immediate: closes without waiting
                 await trio.aclose_forcefully(self._inner)
             raise
+        self.bytes_sent += len(data)
 
     async def wait_send_all_might_not_block(self) -> None:
         await self._inner.wait_send_all_might_not_block()
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
-        return await self._inner.receive_some(max_bytes)
+        data = await self._inner.receive_some(max_bytes)
+        self.bytes_received += len(data)
+        return data
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["Target", "encode_headers", "parse_ws_url", "redact"]
+__all__ = ["Target", "encode_headers", "parse_ws_url", "redact", "redact_text"]
 
 # Header names whose values are credentials (compared lower-case).
 SECRET_HEADERS = frozenset(
@@ -109,6 +109,13 @@ def redact(data: bytes, secrets: Iterable[bytes]) -> bytes:
     for secret in sorted(secrets, key=len, reverse=True):
         data = data.replace(secret, _REDACTED)
     return data
+
+
+def redact_text(text: str, secrets: Iterable[bytes]) -> str:
+    """:func:`redact` for text (e.g. a close reason the server echoed a key into)."""
+    if not text:
+        return text
+    return redact(text.encode("utf-8"), secrets).decode("utf-8", "replace")
 
 
 def _header_secrets(headers: Sequence[tuple[str, str]]) -> list[bytes]:

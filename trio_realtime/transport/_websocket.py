@@ -12,15 +12,15 @@ that we own the socket and can always abort it. Its traps, and what this module 
 - after a server close (or a local protocol error) its client waits with no timeout for the
   server to close TCP, and its ``aclose()`` may return with the socket open: our ``aclose()``
   bounds the polite close by ``close_timeout`` and then aborts the socket;
-- its defaults (1 MiB messages, a 1-message queue, 4 KiB reads) are raised.
+- its defaults (1 MiB messages, a 1-message queue, 4 KiB reads) are raised;
+- it has no keepalive: a task of ours pings every ``ping_interval`` (``ws.ping()``).
 """
 
 from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import trio
@@ -29,10 +29,11 @@ from wsproto.utilities import LocalProtocolError
 
 from .._errors import RealtimeConnectionError
 from ._base import CloseInfo, Counters, TransportClosed, TransportStatistics, check_message
+from ._keepalive import check_keepalive
 from ._stream import GuardedStream, open_stream
-from ._target import Target, encode_headers, parse_ws_url, redact
+from ._target import Target, encode_headers, parse_ws_url, redact, redact_text
 
-__all__ = ["WebSocketTransport", "connect_websocket_transport", "open_websocket_transport"]
+__all__ = ["WebSocketTransport", "connect_websocket_transport"]
 
 _log = logging.getLogger("trio_realtime.transport")
 
@@ -50,7 +51,15 @@ class WebSocketTransport:
     """A :class:`~trio_realtime.transport.Transport` over one trio-websocket client connection.
 
     Made by :func:`connect_websocket_transport` or :func:`open_websocket_transport` (there is
-    no public constructor). Its background reader task lives in the nursery given to connect.
+    no public constructor). Its background reader task, and its keepalive task, live in the
+    nursery given to connect.
+
+    Keepalive: every ``ping_interval`` seconds the keepalive task sends a ping and waits up
+    to ``ping_timeout`` seconds (wall clock) for its pong; without one the connection is
+    aborted and reported as ``CloseInfo(code=1011, reason="keepalive ping timeout",
+    initiator="error")``. trio-websocket's reader stops reading while its message queue is
+    full, so a consumer that leaves ``message_queue_size`` messages unread for longer than
+    ``ping_timeout`` makes the pong late too.
 
     Close reporting (``closed`` and :class:`TransportClosed`):
 
@@ -65,13 +74,26 @@ class WebSocketTransport:
       with 1002 looks the same. Either way the connection is unusable;
     - a ``send_message`` cancelled part-way through writing a frame aborts the connection:
       ``initiator="error"``, ``code=None``;
+    - no pong within ``ping_timeout``: see above;
     - our ``aclose(code, reason)``: ``initiator="client"`` with that code and reason.
     """
 
-    def __init__(self, *, target: Target, close_timeout: float, max_message_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        target: Target,
+        close_timeout: float,
+        max_message_size: int,
+        ping_interval: float | None = None,
+        ping_timeout: float | None = None,
+    ) -> None:
         self._target = target
         self._close_timeout = close_timeout
         self._max_message_size = max_message_size
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._keepalive_scope = trio.CancelScope()
+        self._keepalive_done = trio.Event()
         self._ws: trio_websocket.WebSocketConnection | None = None
         self._stream: GuardedStream | None = None
         self._closed: CloseInfo | None = None
@@ -161,11 +183,17 @@ class WebSocketTransport:
                             _log.debug("close handshake with %s failed: %r", self._target, exc)
                 await self._teardown()
             await self._reader_done.wait()
+            await self._keepalive_done.wait()
         await trio.lowlevel.checkpoint_if_cancelled()
 
     def statistics(self) -> TransportStatistics:
-        """Messages and bytes sent and received."""
-        return self._counters.snapshot()
+        """Messages, payload bytes and socket bytes sent and received."""
+        stream = self._stream
+        if stream is None:
+            return self._counters.snapshot()
+        return self._counters.snapshot(
+            socket_sent=stream.bytes_sent, socket_received=stream.bytes_received
+        )
 
     def __repr__(self) -> str:
         info = self._closed
@@ -192,13 +220,42 @@ class WebSocketTransport:
             )
         except BaseException:
             self._closing = True
+            self._keepalive_done.set()
             self._record(CloseInfo(code=None, reason="connect failed", initiator="error"))
             with trio.CancelScope(shield=True):
                 await self._teardown()
                 if self._reader_started:
                     await self._reader_done.wait()
             raise
+        if self._ping_interval is None:
+            self._keepalive_done.set()
+        else:
+            nursery.start_soon(
+                self._keepalive, self._ping_interval, self._ping_timeout, name="websocket keepalive"
+            )
         _log.debug("connected to %s", self._target)
+
+    async def _keepalive(self, interval: float, timeout: float | None) -> None:
+        """Ping every ``interval``; abort the connection when a pong is ``timeout`` late."""
+        ws = self._connection()
+        next_ping = trio.current_time() + interval
+        try:
+            with self._keepalive_scope:
+                while True:
+                    await trio.sleep_until(next_ping)
+                    next_ping += interval
+                    wait = next_ping if timeout is None else trio.current_time() + timeout
+                    with trio.move_on_at(wait) as late:
+                        await ws.ping()
+                    if late.cancelled_caught and timeout is not None:
+                        reason = "keepalive ping timeout"
+                        self._record(CloseInfo(code=1011, reason=reason, initiator="error"))
+                        await self._teardown()
+                        return
+        except _WS_ERRORS:
+            return  # closed: the reader reports how
+        finally:
+            self._keepalive_done.set()
 
     async def _handshake(
         self,
@@ -253,6 +310,7 @@ class WebSocketTransport:
         finally:
             self._reader_outcome = outcome
             self._handshake_scope.cancel()  # a connect still waiting for the handshake fails
+            self._keepalive_scope.cancel()
             self._observe()
             try:
                 with trio.CancelScope(shield=True):  # (quick) the connection is over
@@ -263,6 +321,7 @@ class WebSocketTransport:
 
     async def _teardown(self) -> None:
         self._reader_scope.cancel()
+        self._keepalive_scope.cancel()
         await self._abort_stream()
 
     async def _abort_stream(self) -> None:
@@ -324,7 +383,8 @@ class WebSocketTransport:
                 reason=f"received a message over max_message_size ({self._max_message_size})",
                 initiator="error",
             )
-        return CloseInfo(code=int(reason.code), reason=reason.reason or "", initiator="server")
+        text = redact_text(reason.reason or "", self._target.secrets)
+        return CloseInfo(code=int(reason.code), reason=text, initiator="server")
 
     async def _closed_error(self) -> TransportClosed:
         info = self._observe()
@@ -367,6 +427,8 @@ async def connect_websocket_transport(
     message_queue_size: int = 256,
     receive_buffer_size: int = 64 * 2**10,
     ssl_context: ssl.SSLContext | None = None,
+    ping_interval: float | None = 20.0,
+    ping_timeout: float | None = 20.0,
 ) -> WebSocketTransport:
     """Connect to a ``ws://`` or ``wss://`` URL; the reader task runs in ``nursery``.
 
@@ -383,12 +445,18 @@ async def connect_websocket_transport(
     Limits: an incoming message over ``max_message_size`` (len() of the text or bytes) closes
     the connection with 1009; trio-websocket queues up to ``message_queue_size`` received
     messages (so a stalled reader holds at most that many) and reads ``receive_buffer_size``
-    bytes at a time.
+    bytes at a time. Keepalive (``ping_interval``, ``ping_timeout``; None turns pings, or
+    their timeout, off): see :class:`WebSocketTransport`.
     """
     target = parse_ws_url(url, ssl_context=ssl_context, headers=headers)
     extra_headers = encode_headers(headers)
+    check_keepalive(ping_interval, ping_timeout)
     transport = WebSocketTransport(
-        target=target, close_timeout=close_timeout, max_message_size=max_message_size
+        target=target,
+        close_timeout=close_timeout,
+        max_message_size=max_message_size,
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
     )
     try:
         with trio.fail_after(connect_timeout):
@@ -403,54 +471,3 @@ async def connect_websocket_transport(
             f"connecting to {target.display} timed out after {connect_timeout:g} s"
         ) from None
     return transport
-
-
-@asynccontextmanager
-async def open_websocket_transport(
-    url: str,
-    *,
-    headers: Sequence[tuple[str, str]] = (),
-    connect_timeout: float = 10.0,
-    close_timeout: float = 2.0,
-    max_message_size: int = 16 * 2**20,
-    message_queue_size: int = 256,
-    receive_buffer_size: int = 64 * 2**10,
-    ssl_context: ssl.SSLContext | None = None,
-) -> AsyncIterator[WebSocketTransport]:
-    """Async context manager: connect (as :func:`connect_websocket_transport`), yield the
-    transport, and ``aclose()`` it on exit (shielded, bounded by ``close_timeout``).
-
-    It owns its nursery; exceptions from connecting or from the body come out bare (never
-    wrapped in an exception group). Cancellation while connecting leaves nothing running;
-    cancellation of the body closes the transport like any other exit.
-    """
-    # Exceptions (from connecting or from the body) are caught inside the nursery and re-raised
-    # outside it, so they are never wrapped in an exception group.
-    error: BaseException | None = None
-    try:
-        async with trio.open_nursery() as nursery:
-            try:
-                transport = await connect_websocket_transport(
-                    nursery,
-                    url,
-                    headers=headers,
-                    connect_timeout=connect_timeout,
-                    close_timeout=close_timeout,
-                    max_message_size=max_message_size,
-                    message_queue_size=message_queue_size,
-                    receive_buffer_size=receive_buffer_size,
-                    ssl_context=ssl_context,
-                )
-            except BaseException as exc:
-                error = exc
-            else:
-                try:
-                    yield transport
-                except BaseException as exc:
-                    error = exc
-                finally:
-                    with trio.CancelScope(shield=True):
-                        await transport.aclose()
-    finally:
-        if error is not None:
-            raise error
