@@ -47,10 +47,8 @@ def _runs(version: str) -> bool:
 
 RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
 # None: nox's own interpreter; else the newest supported one found; False: none at all.
-LOCAL: str | None | bool = (
-    None
-    if RUNNING in PYTHONS
-    else next((v for v in reversed(PYTHONS) if _runs(v)), False)
+LOCAL: str | bool | None = (
+    None if RUNNING in PYTHONS else next((v for v in reversed(PYTHONS) if _runs(v)), False)
 )
 TEST_PYTHONS: list[str] | bool = PYTHONS if LOCAL is not False else False
 NO_PYTHON = (
