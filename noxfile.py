@@ -140,13 +140,7 @@ def package(session: nox.Session) -> None:
     (wheel,) = dist.glob("*.whl")
     (sdist,) = dist.glob("*.tar.gz")
     bindir = "Scripts" if os.name == "nt" else "bin"
-    check = (
-        "import importlib.metadata as m, importlib.resources as r, trio_realtime as rt; "
-        "assert (r.files('trio_realtime') / 'py.typed').is_file(), 'py.typed is missing'; "
-        "assert m.version('trio-realtime') == rt.__version__, 'version mismatch'; "
-        "assert 'site-packages' in rt.__file__, rt.__file__; "
-        "print('installed', rt.__version__, 'from', rt.__file__)"
-    )
+    check = str(pathlib.Path("tests", "check_installed.py").resolve())
     for artifact in (wheel, sdist):
         kind = "wheel" if artifact is wheel else "sdist"
         venv = tmp / f"venv-{kind}"
@@ -154,7 +148,7 @@ def package(session: nox.Session) -> None:
         python = str(venv / bindir / "python")
         session.run(python, "-m", "pip", "install", "-q", str(artifact), external=True)
         with session.chdir(tmp):  # away from the source tree: import the installed package
-            session.run(python, "-c", check, external=True)
+            session.run(python, check, external=True)
             out = tmp / f"demo-{kind}"
             session.run(
                 python, "-m", "trio_realtime", "demo", "--fast", "--out", str(out), external=True
