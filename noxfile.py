@@ -54,7 +54,7 @@ TEST_PYTHONS: list[str] | bool = PYTHONS if LOCAL is not False else False
 NO_PYTHON = (
     f"no supported Python found: nox runs on Python {RUNNING} and none of "
     f"{', '.join('python' + v for v in PYTHONS)} is on PATH. Install one of them (or run "
-    'without nox: pip install -e ".[test]" && pytest).'
+    'without nox: pip install -e ".[test]" && pytest)'
 )
 
 
