@@ -47,10 +47,28 @@ class Gateway(Protocol):
         ...
 
 
+def realtime_url_from_base(base: str | None) -> str | None:
+    """The Realtime WebSocket URL under an OpenAI API base URL (``None`` for no base).
+
+    ``https://api.example.com/v1`` -> ``wss://api.example.com/v1/realtime``; ``http`` maps to
+    ``ws``; a ``ws``/``wss`` base is kept as the scheme.
+    """
+    if not base:
+        return None
+    parts = urlsplit(base.strip())
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("ws", "wss"):
+        raise ValueError(f"OPENAI_BASE_URL must be an http(s) or ws(s) URL, not {base!r}")
+    path = parts.path.rstrip("/") + "/realtime"
+    return urlunsplit(parts._replace(scheme=scheme, path=path))
+
+
 class OpenAIGateway:
     """The OpenAI Realtime API, or any endpoint that speaks its GA protocol.
 
-    ``url`` defaults to OpenAI's; ``?model=`` is appended (keeping any query it already has).
+    ``url`` defaults to ``$OPENAI_BASE_URL`` (the official SDK's variable: an
+    ``https://host/v1`` base means ``wss://host/v1/realtime``), else OpenAI's; ``?model=`` is
+    appended (keeping any query it already has).
     ``api_key`` defaults to ``$OPENAI_API_KEY`` and is sent as ``Authorization: Bearer``; it is
     required for OpenAI's own host and optional elsewhere (e.g. the local server).
     ``connect_timeout`` (seconds) bounds TCP, TLS, the upgrade and the first
@@ -83,7 +101,7 @@ class OpenAIGateway:
             choices = " or ".join(repr(kind) for kind in get_args(TransportKind))
             raise ValueError(f"transport must be {choices}, not {transport!r}")
         check_keepalive(ping_interval, ping_timeout)
-        self.url = url or OPENAI_URL
+        self.url = url or realtime_url_from_base(os.environ.get("OPENAI_BASE_URL")) or OPENAI_URL
         self.__api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         extra = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
         if organization:

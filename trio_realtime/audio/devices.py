@@ -189,11 +189,11 @@ async def open_speaker(
     """Play PCM16 LE audio; yield a channel to send it on.
 
     Send ``bytes``, or ``(item_id, bytes)`` to have the played duration of that item reported
-    into ``tracker`` (:meth:`PlaybackTracker.advance`) as the device actually plays it, or
-    :data:`CLEAR` to drop everything not yet played (e.g. on barge-in; it takes effect after
-    the items sent before it, within about ``buffer_ms``). Backpressure: the device buffer
-    holds ``buffer_ms`` and the channel ``max_items`` items; beyond that ``send`` waits. Gaps
-    play as silence.
+    into ``tracker`` (:meth:`~trio_realtime.audio.PlaybackTracker.advance`) as the device
+    actually plays it, or :data:`CLEAR` to drop everything not yet played (e.g. on barge-in; it
+    takes effect after the items sent before it, within about ``buffer_ms``). Backpressure: the
+    device buffer holds ``buffer_ms`` and the channel ``max_items`` items; beyond that ``send``
+    waits. Gaps play as silence.
 
     Leaving the block normally closes the channel and waits until the queued audio has been
     played; an exception or cancellation stops playback at once (an exception from the block

@@ -144,6 +144,7 @@ class RealtimeServerState:
         return self.responses.delay(response_id)
 
     def advance(self, response_id: str) -> list[Output]:
+        """The response's next step (due after :meth:`response_delay`), and its end if done."""
         return self.responses.advance(response_id)
 
     def _response_finished(self, run: ResponseRun) -> list[Output]:
