@@ -7,8 +7,7 @@ Per kind, events are delivered one at a time and in order; there is no order acr
 - A callback may be ``async def`` (awaited in its task) or a plain function, which runs in a
   worker thread (``trio.to_thread.run_sync``) so that a blocking one (e.g. a sound device
   write) cannot stall the event loop. From a sync callback, use ``trio.from_thread.run`` to call
-  back into trio (e.g. ``trio.from_thread.run(session.send_text, "...")``). A sync callback that
-  returns an awaitable has it awaited in trio.
+  back into trio (e.g. ``trio.from_thread.run(session.send_text, "...")``).
 - A callback that raises is reported to ``on_error`` as a :class:`CallbackError` whose
   ``__cause__`` is the exception, and delivery goes on with the next event (without
   ``on_error``, the error is logged at WARNING on ``trio_realtime.facade``).
@@ -27,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -67,13 +65,11 @@ _TRANSCRIPT_KINDS = frozenset(
 
 async def invoke(fn: Callable[..., Any], *args: Any) -> Any:
     """Call a callback: await an async one; run a sync one in a worker thread (abandoned if
-    cancelled), then await what it returned if that is awaitable."""
+    cancelled). A sync function that returns a coroutine raises ``TypeError`` (declare it
+    ``async def``)."""
     if is_async_callable(fn):
         return await fn(*args)
-    result = await trio.to_thread.run_sync(functools.partial(fn, *args), abandon_on_cancel=True)
-    if inspect.isawaitable(result):
-        return await result
-    return result
+    return await trio.to_thread.run_sync(functools.partial(fn, *args), abandon_on_cancel=True)
 
 
 def callback_error(name: str, exc: BaseException) -> CallbackError:
