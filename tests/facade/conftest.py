@@ -40,9 +40,23 @@ class Calls:
     """Every callback call: (time, callback name, arguments)."""
 
     log: list[tuple[float, str, tuple[Any, ...]]] = attrs.Factory(list)
+    _changed: trio.Event = attrs.Factory(trio.Event)
 
     def add(self, name: str, *args: Any) -> None:
+        """Record a call (from trio, or from a sync callback's worker thread)."""
+        try:
+            trio.lowlevel.current_task()
+        except RuntimeError:  # a worker thread: record it in trio
+            trio.from_thread.run_sync(self.add, name, *args)
+            return
         self.log.append((trio.current_time(), name, args))
+        self._changed.set()
+        self._changed = trio.Event()
+
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Wait until ``condition()`` holds (checked after every call); bound it yourself."""
+        while not condition():
+            await self._changed.wait()
 
     def of(self, name: str) -> list[tuple[Any, ...]]:
         return [args for _, n, args in self.log if n == name]
@@ -55,8 +69,21 @@ class Calls:
         voice: rt.RealtimeVoice,
         *,
         tool_result: Callable[[rt.ToolCallRequest], Any] = lambda request: {"ok": True},
+        sync: bool = False,
     ) -> None:
-        """Register async recording callbacks for all five kinds."""
+        """Register recording callbacks for all five kinds (async ones, or plain functions)."""
+        if sync:
+            voice.on_audio(lambda pcm: self.add("on_audio", pcm))
+            voice.on_transcript(lambda text, final: self.add("on_transcript", text, final))
+            voice.on_error(lambda error: self.add("on_error", error))
+            voice.on_interrupted(lambda: self.add("on_interrupted"))
+
+            def tool_call(request: rt.ToolCallRequest) -> Any:
+                self.add("on_tool_call", request)
+                return tool_result(request)
+
+            voice.on_tool_call(tool_call)
+            return
 
         @voice.on_audio
         async def audio(pcm: bytes) -> None:
