@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import AsyncIterable
+from typing import Literal, NamedTuple
 
 import trio
 
@@ -46,6 +47,15 @@ def trailing_silence_ms(turn_detection: ServerVad | SemanticVad | None) -> int:
     return 0
 
 
+class _Wait(NamedTuple):
+    """How long the stream waits for its next event, and what happens at the deadline:
+    plan again, end quietly, or fail with :class:`AnswerTimeoutError`."""
+
+    deadline: float
+    expiry: Literal["replan", "end", "fail"]
+    waiting_for: str = ""
+
+
 class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
     """What ``async with voice.run(source) as stream`` gives: ``async for item in stream``.
 
@@ -56,12 +66,15 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
 
     The stream is lossless and bounded (``buffer`` events): while it is not read, the session
     waits, as with ``events()``. It ends when the source has ended and the conversation is
-    complete (see :mod:`._progress`); then, if user transcripts are still due, it waits for them
-    at most ``transcript_timeout`` seconds. After the source ended, if no event arrives for
-    ``answer_timeout`` seconds while an answer is due (not counting running tool calls, which
-    the session's ``tool_timeout`` bounds), iteration raises :class:`AnswerTimeoutError`. When
-    the server closes the session or the connection drops first, it raises
-    :class:`~trio_realtime.SessionClosedError`; after a close by the client it just ends.
+    complete (see :mod:`._progress`), deciding only between whole session steps. With turn
+    detection, it first gives the server ``settle_time`` seconds after the end of the audio to
+    report speech in its last part (the server may still be processing audio we sent). Then,
+    if user transcripts are still due, it waits for them at most ``transcript_timeout``
+    seconds. After the source ended, if no event arrives for ``answer_timeout`` seconds while
+    an answer is due (not counting running tool calls, which the session's ``tool_timeout``
+    bounds), iteration raises :class:`AnswerTimeoutError`. When the server closes the session
+    or the connection drops first, it raises :class:`~trio_realtime.SessionClosedError`; after
+    a close by the client it just ends.
 
     Cancellation: a cancelled ``receive()`` loses no item; the next call returns it.
     """
@@ -73,6 +86,7 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
         *,
         answer_timeout: float,
         transcript_timeout: float,
+        settle_time: float,
     ) -> None:
         config = session.config
         detection = config.turn_detection
@@ -84,8 +98,10 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
         )
         self._answer_timeout = answer_timeout
         self._transcript_timeout = transcript_timeout
+        self._settle_time = settle_time
         self._items: deque[VoiceItem] = deque()
         self._source_done = False
+        self._settle_until = -math.inf
         self._last_event = trio.current_time()
         self._quiet_since: float | None = None
         self._waiter: trio.CancelScope | None = None
@@ -100,10 +116,14 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
         """The feeder is about to commit the input by hand: an answer is due."""
         self._progress.committed()
 
-    def source_ended(self) -> None:
-        """The source is exhausted and its end was sent: from now on the stream may end."""
+    def source_ended(self, *, settle: bool) -> None:
+        """The source is exhausted and its end was sent: from now on the stream may end
+        (after ``settle_time`` if ``settle``: the server's VAD may still report speech)."""
+        now = trio.current_time()
         self._source_done = True
-        self._last_event = trio.current_time()
+        self._last_event = now
+        if settle:
+            self._settle_until = now + self._settle_time
         self._wake()
 
     def _wake(self) -> None:
@@ -128,37 +148,42 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
             if self._ended:
                 await trio.lowlevel.checkpoint()
                 raise trio.EndOfChannel
-            plan = self._plan()
-            if plan is None:
+            wait = self._plan()
+            if wait is None:
                 self._finish()
                 continue
-            deadline, waiting_for = plan
             try:
-                event = await self._next_event(deadline)
+                event = await self._next_event(wait.deadline)
             except trio.EndOfChannel:
                 self._finish()
                 continue
             if event is not None:
                 self._take(event)
-            elif not self._woken and trio.current_time() >= deadline:
-                self._on_timeout(waiting_for)
+            elif not self._woken and trio.current_time() >= wait.deadline:
+                self._expired(wait)
 
-    def _plan(self) -> tuple[float, str | None] | None:
-        """None when the stream is complete; else the deadline of the next wait and what the
-        stream waits for (None: only transcripts, whose wait ends quietly)."""
+    def _plan(self) -> _Wait | None:
+        """None when the stream is complete; else how long to wait for the next event."""
         if not self._source_done:
-            return math.inf, None
+            return _Wait(math.inf, "replan")
         progress = self._progress
         waiting_for = progress.waiting_for()
         if waiting_for is not None:
             self._quiet_since = None
             if progress.calls_running:
-                return math.inf, waiting_for
-            return self._last_event + self._answer_timeout, waiting_for
+                return _Wait(math.inf, "replan")
+            return _Wait(self._last_event + self._answer_timeout, "fail", waiting_for)
+        if self._subscription.statistics().buffered:
+            # The session publishes a step's events together (e.g. a tool's result, then its
+            # batch's submission): decide only on a whole step, never half-way through one.
+            return _Wait(math.inf, "replan")
+        now = trio.current_time()
+        if self._quiet_since is None:  # the answers are complete as of now
+            self._quiet_since = now
+        if now < self._settle_until:
+            return _Wait(self._settle_until, "replan")
         if progress.transcripts_due:
-            if self._quiet_since is None:
-                self._quiet_since = trio.current_time()
-            return self._quiet_since + self._transcript_timeout, None
+            return _Wait(self._quiet_since + self._transcript_timeout, "end")
         return None
 
     async def _next_event(self, deadline: float) -> SessionEvent | None:
@@ -183,15 +208,17 @@ class VoiceStream(trio.abc.ReceiveChannel[VoiceItem]):
             return
         self._items.extend(self._progress.observe(event))
 
-    def _on_timeout(self, waiting_for: str | None) -> None:
-        if waiting_for is not None:  # else only user transcripts were due: end without them
+    def _expired(self, wait: _Wait) -> None:
+        if wait.expiry == "fail":
             self._error = AnswerTimeoutError(
                 f"the audio source ended, then nothing happened for {self._answer_timeout:g} s "
-                f"while waiting for {waiting_for}",
-                waiting_for=waiting_for,
+                f"while waiting for {wait.waiting_for}",
+                waiting_for=wait.waiting_for,
                 timeout=self._answer_timeout,
             )
-        self._finish()
+            self._finish()
+        elif wait.expiry == "end":  # only user transcripts were due: end without them
+            self._finish()
 
     def _finish(self) -> None:
         """The stream is over: stop the session from queueing events for it."""
@@ -225,6 +252,7 @@ async def feed_audio(
     (``ValueError``) propagate; a closed session just stops the feeding (the stream reports it).
     """
     sent = 0
+    settle = False
     try:
         async for pcm in source:
             await session.send_audio(pcm)
@@ -240,6 +268,7 @@ async def feed_audio(
             for start in range(0, trailing_silence, _FRAME_MS):
                 frame_ms = min(_FRAME_MS, trailing_silence - start)
                 await session.send_audio(bytes(frame_ms * rate // 1000 * 2))
+            settle = True
     except (trio.ClosedResourceError, SessionClosedError):
         return  # the session closed: the stream sees session_closed and reports it
-    stream.source_ended()
+    stream.source_ended(settle=settle)

@@ -184,6 +184,7 @@ class RealtimeVoice:
         *,
         answer_timeout: float = 30.0,
         transcript_timeout: float = 3.0,
+        settle_time: float = 1.0,
         trailing_silence_ms: int | None = None,
         buffer: int = 256,
     ) -> AsyncIterator[VoiceStream]:
@@ -195,9 +196,10 @@ class RealtimeVoice:
         heard: with turn detection, ``trailing_silence_ms`` of silence (default: enough for the
         configured VAD, e.g. ``silence_duration_ms`` + 500); without, a commit, which requests
         the answer. The yielded :class:`VoiceStream` gives ``AudioChunk`` and ``TranscriptDelta``
-        items and ends once the source ended and the last answer completed; ``answer_timeout``
-        and ``transcript_timeout`` bound that wait (see :class:`VoiceStream`). Callbacks run
-        as in :meth:`connect`.
+        items and ends once the source ended and the last answer completed; ``settle_time``,
+        ``answer_timeout`` and ``transcript_timeout`` shape that wait (see
+        :class:`VoiceStream`). ``buffer`` bounds the stream's queue. Callbacks run as in
+        :meth:`connect`.
 
         An exception of the source, or ``ValueError`` for invalid audio, comes out of the
         ``async with`` (bare). Cancellation and early exit (``break``): leaving the block stops
@@ -208,8 +210,10 @@ class RealtimeVoice:
                 f"audio_source must be an async iterable of PCM16 bytes, "
                 f"not {type(audio_source).__name__}"
             )
-        if answer_timeout <= 0 or transcript_timeout < 0:
-            raise ValueError("answer_timeout must be > 0 and transcript_timeout >= 0 (seconds)")
+        if answer_timeout <= 0 or transcript_timeout < 0 or settle_time < 0:
+            raise ValueError(
+                "answer_timeout must be > 0, transcript_timeout and settle_time >= 0 (seconds)"
+            )
         if trailing_silence_ms is not None and trailing_silence_ms < 0:
             raise ValueError(f"trailing_silence_ms must be >= 0, not {trailing_silence_ms}")
         with _unwrap_single_exception():
@@ -220,6 +224,7 @@ class RealtimeVoice:
                     subscription,
                     answer_timeout=answer_timeout,
                     transcript_timeout=transcript_timeout,
+                    settle_time=settle_time,
                 )
                 feed = functools.partial(feed_audio, trailing_silence=trailing_silence_ms)
                 nursery.start_soon(feed, session, audio_source, stream, name="feed_audio")
