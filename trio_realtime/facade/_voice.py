@@ -46,9 +46,10 @@ class RealtimeVoice:
 
     Register callbacks with the decorators (:meth:`on_audio`, :meth:`on_transcript`,
     :meth:`on_tool_call`, :meth:`on_error`, :meth:`on_interrupted`); registering again replaces
-    the callback. Each takes effect from the next :meth:`connect` or :meth:`run`. How they are
-    called (tasks, threads, buffers, errors) is in :mod:`trio_realtime.facade._callbacks`.
-    ``callback_buffer`` bounds each callback's queue of undelivered events.
+    the callback. Each takes effect from the next :meth:`connect` or :meth:`run`. Each kind
+    runs in its own task fed by its own bounded queue (``callback_buffer`` events), so a slow
+    or raising callback holds up nothing else; sync callbacks run in a worker thread; a raising
+    one is reported to ``on_error`` and delivery goes on (details: ``docs/facade.md``).
     """
 
     def __init__(
