@@ -95,6 +95,20 @@ CASES = {
             "[ui] drew",
         ),
     ),
+    "callbacks": Case(
+        ("callbacks",),
+        (
+            "provider openai, model gpt-realtime",
+            "[on_tool_call: order_status(42)]",  # an rt.ToolDefinition, answered by the app
+            "[on_error: on_audio raised RuntimeError: audio device not ready; the session goes on]",
+            "assistant: Here is what I found. Order 42 left the warehouse on Monday.",
+            "[on_interrupted: speaker flushed]",
+            "you (transcribed): What is the capital of France?",
+            "assistant: The capital of France is Paris.",
+            "s of assistant audio, then the end)",
+            "the stream ended: the answer is complete",
+        ),
+    ),
     "voice_pipeline": Case(
         ("voice_pipeline", "--out", "{dir}"),
         (

@@ -68,6 +68,7 @@ from .events import (
     event_from_dict,
     event_to_dict,
 )
+from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
 from .gateways import Gateway, OpenAIGateway
 from .tools import Tool, ToolContext
 
@@ -84,6 +85,7 @@ __all__ = [
     "AssistantTranscriptDelta",
     "AssistantTurnCompleted",
     "AssistantTurnStarted",
+    "AudioChunk",
     "Broker",
     "Config",
     "Error",
@@ -101,6 +103,7 @@ __all__ = [
     "RealtimeError",
     "RealtimeEvent",
     "RealtimeSession",
+    "RealtimeVoice",
     "Reconnected",
     "Reconnecting",
     "ResponseOptions",
@@ -121,8 +124,11 @@ __all__ = [
     "ToolCallCompleted",
     "ToolCallDispatched",
     "ToolCallFailed",
+    "ToolCallRequest",
     "ToolCallStarted",
     "ToolContext",
+    "ToolDefinition",
+    "TranscriptDelta",
     "Transcription",
     "Usage",
     "UserSpeechStarted",

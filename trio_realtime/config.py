@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -23,6 +23,7 @@ __all__ = [
     "ResponseOptions",
     "SemanticVad",
     "ServerVad",
+    "ToolSource",
     "Transcription",
     "TurnDetection",
 ]
@@ -120,8 +121,24 @@ def _to_modalities(value: Iterable[str] | str) -> tuple[Modality, ...]:
     return items  # type: ignore[return-value]
 
 
-def _to_tools(value: Iterable[Tool | Callable[..., Any]]) -> tuple[Tool, ...]:
-    return tuple(as_tool(v) for v in value)
+class ToolSource(Protocol):
+    """Anything that becomes a tool through ``to_tool()``, e.g. ``rt.ToolDefinition``."""
+
+    def to_tool(self) -> Tool: ...
+
+
+def _to_tool(value: Tool | Callable[..., Any] | ToolSource) -> Tool:
+    to_tool = getattr(type(value), "to_tool", None)
+    if not isinstance(value, Tool) and not callable(value) and callable(to_tool):
+        tool = value.to_tool()
+        if not isinstance(tool, Tool):
+            raise TypeError(f"{type(value).__name__}.to_tool() returned {tool!r}, not a Tool")
+        return tool
+    return as_tool(value)  # type: ignore[arg-type]  # as_tool raises TypeError for the rest
+
+
+def _to_tools(value: Iterable[Tool | Callable[..., Any] | ToolSource]) -> tuple[Tool, ...]:
+    return tuple(_to_tool(v) for v in value)
 
 
 def _check_format(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -139,6 +156,9 @@ def _check_turn_detection(_: Any, __: attrs.Attribute[Any], value: object) -> No
 @attrs.frozen(kw_only=True)
 class Config:
     """Everything a session is configured with, for any provider.
+
+    ``tools`` takes :class:`~trio_realtime.Tool` objects, plain functions (sync or async) and
+    definitions such as ``rt.ToolDefinition`` (answered by the application).
 
     ``provider_extras`` is an escape hatch: a mapping deep-merged into the provider's own
     session payload (e.g. ``{"truncation": "disabled"}`` for OpenAI), for settings this class
