@@ -157,7 +157,7 @@ def _check_turn_detection(_: Any, __: attrs.Attribute[Any], value: object) -> No
 class Config:
     """Everything a session is configured with, for any provider.
 
-    ``tools`` takes :class:`~trio_realtime.Tool` objects, plain functions (sync or async) and
+    ``tools`` takes :class:`~trio_realtime.tools.Tool` objects, plain functions (sync or async) and
     definitions such as ``rt.ToolDefinition`` (answered by the application).
 
     ``provider_extras`` is an escape hatch: a mapping deep-merged into the provider's own
