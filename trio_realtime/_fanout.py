@@ -30,6 +30,7 @@ from typing import Literal, TypeAlias
 import attrs
 import trio
 
+from ._compat import assert_never
 from .events import SessionClosed, SessionEvent
 
 __all__ = [
@@ -141,14 +142,15 @@ class EventQueue:
             return
         items = self._items
         if len(items) >= self._max:
-            if self._overflow == "block":
+            overflow = self._overflow
+            if overflow == "block":
                 if len(items) >= self._max + SLACK:
                     items.popleft()
                     self._dropped += 1
-            elif self._overflow == "drop_oldest":
+            elif overflow == "drop_oldest":
                 items.popleft()
                 self._dropped += 1
-            else:
+            elif overflow == "close":
                 self._dropped += 1
                 self._fail(
                     SubscriberOverflowError(
@@ -156,6 +158,8 @@ class EventQueue:
                     )
                 )
                 return
+            else:
+                assert_never(overflow)
         items.append(event)
         if self._not_empty:
             self._not_empty.unpark()

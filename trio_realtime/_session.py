@@ -283,14 +283,19 @@ class RealtimeSession:
     async def send_tool_result(self, call_id: str, result: Any) -> None:
         """Answer an application-answered tool call (``ValueError`` if none is pending).
 
-        ``result`` is encoded like a tool's return value. Not cancellable: it only hands the
-        result to the waiting call.
+        ``result`` is encoded like a tool's return value. Cancellation: if cancelled, the call
+        was not answered; once the answer is handed over it cannot be cancelled.
         """
+        await trio.lowlevel.checkpoint_if_cancelled()
         self._answer(call_id, result=result)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_tool_error(self, call_id: str, message: str) -> None:
-        """Fail an application-answered tool call with ``message`` (the model sees it)."""
+        """Fail an application-answered tool call with ``message`` (the model sees it).
+
+        Cancellation as for :meth:`send_tool_result`.
+        """
+        await trio.lowlevel.checkpoint_if_cancelled()
         self._answer(call_id, error=message)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
