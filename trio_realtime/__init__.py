@@ -13,7 +13,7 @@
                 ...
 """
 
-from . import telemetry
+from . import _secrets, telemetry
 from ._broker import Broker, connect_session, open_session
 from ._errors import (
     ProtocolError,
@@ -71,6 +71,8 @@ from .events import (
 from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
 from .gateways import Gateway, OpenAIGateway
 from .tools import Tool, ToolContext
+
+_secrets.install_log_filter()
 
 __version__ = "0.1.0"
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import attrs
 import trio
 
 from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
@@ -27,12 +28,15 @@ from ._batches import BatchRunner
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout
 from ._lanes import Lane, WriterLanes
+from ._secrets import redact, redact_data
 from ._turns import PlaybackSource, TurnMachine
 from .config import Config
 from .events import (
     EVENT_CLASSES,
     EXTRA_EVENT_CLASSES,
     Error,
+    RateLimited,
+    ServerEvent,
     SessionClosed,
     SessionEvent,
     SessionOpened,
@@ -97,6 +101,8 @@ class SessionRuntime:
             **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
             Error: self._publish_error,
             SessionOpened: self._publish_opened,
+            ServerEvent: self._publish_redacted_data,
+            RateLimited: self._publish_redacted_data,
             Send: self._send,
             StartCall: self._start_call,
             InterruptBatch: self._interrupt_batch,
@@ -132,7 +138,17 @@ class SessionRuntime:
         self.fanout.publish(event)
 
     def _publish_error(self, event: Error, lane: Lane) -> None:
+        message = redact(event.message)
+        if message != event.message:
+            event = attrs.evolve(event, message=message)
         self._note_error(event)
+        self.fanout.publish(event)
+
+    def _publish_redacted_data(self, event: ServerEvent | RateLimited, lane: Lane) -> None:
+        if isinstance(event, ServerEvent):
+            event = attrs.evolve(event, data=redact_data(event.data))
+        else:
+            event = attrs.evolve(event, details=redact_data(event.details))
         self.fanout.publish(event)
 
     def _note_error(self, event: Error) -> None:
@@ -242,7 +258,7 @@ class SessionRuntime:
         """Record how the connection ended (the first report wins)."""
         if self._close_error is None:
             server = info.initiator == "server"
-            text = info.reason or ("closed by the server" if server else "connection lost")
+            text = redact(info.reason) or ("closed by the server" if server else "connection lost")
             self._close_error = SessionClosedError(
                 f"the session was closed ({'server' if server else 'error'}, code={info.code}): "
                 f"{text}",

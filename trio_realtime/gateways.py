@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import trio
 
 from ._errors import RealtimeConnectionError
+from ._secrets import redact_url, register_secret
 from .config import Config
 from .protocol import Codec, OpenAIProtocol
 from .transport import (
@@ -103,6 +104,7 @@ class OpenAIGateway:
         check_keepalive(ping_interval, ping_timeout)
         self.url = url or realtime_url_from_base(os.environ.get("OPENAI_BASE_URL")) or OPENAI_URL
         self.__api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        register_secret(self.__api_key)
         extra = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
         if organization:
             extra.append(("OpenAI-Organization", organization))
@@ -118,7 +120,7 @@ class OpenAIGateway:
 
     def __repr__(self) -> str:
         key = "<set>" if self.__api_key else None
-        return f"OpenAIGateway(url={self.url!r}, api_key={key})"
+        return f"OpenAIGateway(url={redact_url(self.url)!r}, api_key={key})"
 
     @property
     def has_api_key(self) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import email.utils
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ import orjson
 import trio
 
 from .._errors import RealtimeError
+from .._secrets import redact as redact_secrets
 
 __all__ = [
     "AuthenticationError",
@@ -45,7 +45,6 @@ __all__ = [
 
 _RETRY_STATUS: Final = frozenset({408, 409, 429, 500, 502, 503, 504})
 _MAX_RETRY_WAIT: Final = 60.0
-_KEY_PATTERN: Final = re.compile(r"\b(sk-[A-Za-z0-9_*\-]{2})[A-Za-z0-9_*\-]+")
 
 
 class HTTPModelError(RealtimeError):
@@ -86,10 +85,8 @@ class ConnectionFailedError(HTTPModelError):
 
 
 def redact(text: str, key: str | None) -> str:
-    """``text`` with the key (and anything that looks like an OpenAI key) masked."""
-    if key:
-        text = text.replace(key, "***")
-    return _KEY_PATTERN.sub(r"\1***", text)
+    """``text`` with the key (and anything that looks like a key) masked."""
+    return redact_secrets(text, [key])
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from .._secrets import redact as redact_secrets
+from .._secrets import redact_bytes
+
 __all__ = ["Target", "encode_headers", "parse_ws_url", "redact", "redact_text"]
 
 # Header names whose values are credentials (compared lower-case).
@@ -24,7 +27,6 @@ SECRET_QUERY_PARAMS = frozenset({"key", "api_key", "api-key", "access_token", "t
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 # RFC 9110 field-value as h11 checks it: visible chars, inner runs of space/tab, no CR/LF/NUL.
 _FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
-_REDACTED = b"[redacted]"
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -105,17 +107,13 @@ def encode_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[bytes, byte
 
 
 def redact(data: bytes, secrets: Iterable[bytes]) -> bytes:
-    """Replace every occurrence of each secret in ``data`` by ``[redacted]``."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        data = data.replace(secret, _REDACTED)
-    return data
+    """``data`` with each of ``secrets`` (and every registered or key-shaped one) masked."""
+    return redact_bytes(data, secrets)
 
 
 def redact_text(text: str, secrets: Iterable[bytes]) -> str:
     """:func:`redact` for text (e.g. a close reason the server echoed a key into)."""
-    if not text:
-        return text
-    return redact(text.encode("utf-8"), secrets).decode("utf-8", "replace")
+    return redact_secrets(text, secrets)
 
 
 def _header_secrets(headers: Sequence[tuple[str, str]]) -> list[bytes]:
