@@ -58,7 +58,7 @@ requests are routed by path, so the Gemini Live path can be added beside it.
 
 from __future__ import annotations
 
-from ._commands import ArmIdleTimer, Close, StartResponse, StopResponse, Transcribe
+from ._commands import ArmIdleTimer, Close, StartResponse, StopResponse, Timer, Transcribe
 from .brain import (
     Brain,
     BrainReply,
@@ -70,6 +70,7 @@ from .brain import (
 )
 from .default_brain import default_brain
 from .faults import Faults
+from .limits import Limits
 from .pacing import Pacing
 from .serve import serve_local_realtime
 from .state import RealtimeServerState
@@ -84,6 +85,7 @@ __all__ = [
     "Close",
     "EnergyVad",
     "Faults",
+    "Limits",
     "Pacing",
     "RealtimeServerState",
     "ScriptedTranscriber",
@@ -92,6 +94,7 @@ __all__ = [
     "SpeechStopped",
     "StartResponse",
     "StopResponse",
+    "Timer",
     "ToolCallSpec",
     "Transcribe",
     "Transcriber",

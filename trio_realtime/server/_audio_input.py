@@ -3,7 +3,8 @@
 The session clock is the ms of all audio appended in the session (``input_audio_buffer.clear``
 and commits do not reset it); ``speech_started.audio_start_ms`` / ``speech_stopped.audio_end_ms``
 are on it. While no speech is in progress under VAD, only the last ``prefix_padding_ms`` (plus a
-little) of the buffer is kept, so an idle microphone stream costs bounded memory.
+little) of the buffer is kept, so an idle microphone stream costs bounded memory; in speech, or
+without VAD, at most ``max_buffer_ms`` is kept (the oldest audio goes first).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ __all__ = ["InputAudio", "decode_to_pcm16", "encode_from_pcm16", "sample_rate_of
 
 
 def sample_rate_of(fmt: dict[str, Any]) -> int:
-    return 24000 if fmt.get("type") == "audio/pcm" else 8000
+    """The rate of a wire format: PCM16 at its ``rate`` (default 24 kHz); G.711 at 8 kHz."""
+    return int(fmt.get("rate", 24000)) if fmt.get("type") == "audio/pcm" else 8000
 
 
 def decode_to_pcm16(data: bytes, fmt: dict[str, Any]) -> bytes:
@@ -42,9 +44,16 @@ def encode_from_pcm16(pcm: bytes, fmt: dict[str, Any]) -> bytes:
 class InputAudio:
     """Append / take / clear wire audio; VAD boundaries come back on the session clock."""
 
-    def __init__(self, vad_factory: VadFactory | None = None) -> None:
+    def __init__(
+        self,
+        vad_factory: VadFactory | None = None,
+        *,
+        fmt: dict[str, Any] | None = None,
+        max_buffer_ms: float = float("inf"),
+    ) -> None:
         self._vad_factory = vad_factory
-        self.format: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
+        self._max_buffer_ms = max_buffer_ms
+        self.format: dict[str, Any] = dict(fmt or {"type": "audio/pcm", "rate": 24000})
         self.clock_ms = 0.0
         self._buf = bytearray()
         self._start_ms = 0.0
@@ -52,7 +61,8 @@ class InputAudio:
 
     @property
     def bytes_per_ms(self) -> float:
-        return 48.0 if self.format.get("type") == "audio/pcm" else 8.0
+        width = 2 if self.format.get("type") == "audio/pcm" else 1
+        return sample_rate_of(self.format) * width / 1000.0
 
     @property
     def buffered_ms(self) -> float:
@@ -83,6 +93,7 @@ class InputAudio:
         """Buffer ``data``; return VAD boundaries (start includes prefix padding), in order."""
         self._buf += data
         self.clock_ms += len(data) / self.bytes_per_ms
+        self._cap()
         if self._vad is None:
             return []
         out: list[VadEvent] = []
@@ -93,6 +104,10 @@ class InputAudio:
             else:
                 out.append(SpeechStopped(event.at_ms))
         return out
+
+    def _cap(self) -> None:
+        if self.buffered_ms > self._max_buffer_ms:
+            self.take(self._start_ms, self.clock_ms - self._max_buffer_ms)
 
     def _index(self, ms: float) -> int:
         width = 2 if self.format.get("type") == "audio/pcm" else 1

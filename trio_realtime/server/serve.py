@@ -13,12 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import trio
-from trio_websocket import WebSocketRequest, WebSocketServer, serve_websocket
+from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer, serve_websocket
+from wsproto.utilities import LocalProtocolError
 
-from ._connection import serve_connection
+from ._connection import close_connection, serve_connection
 from .brain import Brain, Transcriber, describe_audio
 from .default_brain import default_brain
 from .faults import Faults
+from .limits import Limits
 from .pacing import Pacing
 from .state import RealtimeServerState
 from .synth import Voice
@@ -30,6 +32,13 @@ logger = logging.getLogger("trio_realtime.server")
 
 OPENAI_PATH = "/v1/realtime"
 MAX_MESSAGE_BYTES = 24 * 2**20  # a 15 MiB append, base64-encoded, plus the JSON around it
+# What a client that goes away mid-handshake raises (it must never reach the server's nursery).
+_HANDSHAKE_ERRORS = (
+    ConnectionClosed,
+    LocalProtocolError,
+    trio.BrokenResourceError,
+    trio.ClosedResourceError,
+)
 
 
 def _json_error(message: str, code: str | None) -> bytes:
@@ -39,8 +48,8 @@ def _json_error(message: str, code: str | None) -> bytes:
 
 
 async def _reject(request: WebSocketRequest, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await request.reject(status, extra_headers=headers, body=body)
+    # trio-websocket adds the Content-Length itself.
+    await request.reject(status, extra_headers=[(b"content-type", b"application/json")], body=body)
 
 
 def _api_key(request: WebSocketRequest) -> str | None:
@@ -57,6 +66,10 @@ def _api_key(request: WebSocketRequest) -> str | None:
     return None
 
 
+def _same_key(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 class _Server:
     def __init__(
         self,
@@ -65,6 +78,7 @@ class _Server:
         transcriber: Transcriber,
         faults: Faults,
         pacing: Pacing,
+        limits: Limits,
         require_api_key: str | None,
         seed: int,
         voice: Voice | None = None,
@@ -76,21 +90,41 @@ class _Server:
         self.transcriber = transcriber
         self.faults = faults
         self.pacing = pacing
+        self.limits = limits
         self.require_api_key = require_api_key
         self.seed = seed
         self.connections = 0
-        # Path -> handler. The Gemini Live path (Google's BidiGenerateContent) plugs in here.
         self.routes: dict[str, Callable[[WebSocketRequest, str], Awaitable[None]]] = {
             OPENAI_PATH: self._serve_openai,
         }
 
     async def handle(self, request: WebSocketRequest) -> None:
+        """Answer one handshake and serve the connection.
+
+        A client that goes away at any point (even before reading the handshake answer) only
+        ends its own connection: nothing it does reaches the server's nursery.
+        """
+        try:
+            await self._route(request)
+        except _HANDSHAKE_ERRORS as exc:
+            logger.debug("local realtime server: a client went away: %r", exc)
+
+    async def _route(self, request: WebSocketRequest) -> None:
         target = urlsplit(request.path)
-        route = self.routes.get(target.path.rstrip("/"))
+        path = "/" + target.path.lstrip("/")
+        route = self.routes.get(path.rstrip("/"))
         if route is None:
             message = f"Invalid URL (GET {target.path})"
             await _reject(request, 404, _json_error(message, None))
             return
+        await route(request, target.query)
+
+    def _next_connection(self) -> tuple[int, Faults | None]:
+        self.connections += 1
+        number = self.connections
+        return number, self.faults if self.faults.applies_to(number) else None
+
+    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
         if self.require_api_key is not None:
             key = _api_key(request)
             if key is None:
@@ -100,16 +134,13 @@ class _Server:
                 )
                 await _reject(request, 401, _json_error(message, "invalid_api_key"))
                 return
-            if not hmac.compare_digest(key.encode(), self.require_api_key.encode()):
+            if not _same_key(key, self.require_api_key):
                 message = (
                     "Incorrect API key provided. You can find your API key at "
                     "https://platform.openai.com/account/api-keys."
                 )
                 await _reject(request, 401, _json_error(message, "invalid_api_key"))
                 return
-        await route(request, target.query)
-
-    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
         model = parse_qs(query).get("model", ["gpt-realtime"])[0]
         beta = any(
             name.lower() == b"openai-beta" and b"realtime" in value.lower()
@@ -117,9 +148,7 @@ class _Server:
         )
         subprotocol = "realtime" if "realtime" in request.proposed_subprotocols else None
         ws = await request.accept(subprotocol=subprotocol)
-        self.connections += 1
-        number = self.connections
-        faults = self.faults if self.faults.applies_to(number) else None
+        number, faults = self._next_connection()
         state = RealtimeServerState(
             model=model,
             seed=f"{self.seed}:{number}",
@@ -127,6 +156,7 @@ class _Server:
             faults=faults,
             now=time.time(),
             vad_factory=self.vad,
+            limits=self.limits,
         )
         try:
             await serve_connection(
@@ -135,14 +165,13 @@ class _Server:
                 brain=self.brain,
                 transcriber=self.transcriber,
                 faults=faults,
-                reject_beta=beta,
                 voice=self.voice,
+                limits=self.limits,
+                refuse=state.reject_beta() if beta else None,
             )
         except Exception:
             logger.exception("local realtime server: connection %d failed", number)
-            with trio.move_on_after(1.0) as scope:
-                scope.shield = True
-                await ws.aclose(1011, "internal server error")
+            await close_connection(ws, 1011, "internal server error")
 
 
 def _url(host: str, port: int, secure: bool) -> str:
@@ -163,6 +192,7 @@ async def serve_local_realtime(
     ssl_context: ssl.SSLContext | None = None,
     voice: Voice | None = None,
     vad: VadFactory | None = None,
+    limits: Limits | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> NoReturn:
     """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``.
@@ -176,7 +206,10 @@ async def serve_local_realtime(
     VAD (a :data:`~trio_realtime.server.vad.VadFactory`, e.g. :class:`FrameVad` over Silero):
     ``serve --speech`` passes both, with Whisper as the transcriber. ``require_api_key``
     refuses other keys with HTTP 401 and an OpenAI-style JSON body (the key is never echoed);
-    otherwise any ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids reproducible.
+    otherwise any ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids
+    reproducible. ``limits`` (default :class:`Limits`) drops clients that stop answering
+    pings and bounds the audio a session keeps. A client that misbehaves, or goes away at any
+    point, only ends its own connection.
 
     Cancellation: runs until cancelled; cancelling closes the listener and every connection.
     """
@@ -185,6 +218,7 @@ async def serve_local_realtime(
         transcriber=transcriber,
         faults=faults if faults is not None else Faults(),
         pacing=pacing if pacing is not None else Pacing(),
+        limits=limits if limits is not None else Limits(),
         require_api_key=require_api_key,
         seed=seed,
         voice=voice,
