@@ -72,7 +72,7 @@ from .default_brain import default_brain
 from .faults import Faults
 from .limits import Limits
 from .pacing import Pacing
-from .serve import serve_local_realtime
+from .serve import gemini_url, serve_local_realtime
 from .state import RealtimeServerState
 from .synth import Speech, synthesize
 from .vad import EnergyVad, SpeechStarted, SpeechStopped, VadSettings, threshold_to_rms
@@ -101,6 +101,7 @@ __all__ = [
     "VadSettings",
     "default_brain",
     "describe_audio",
+    "gemini_url",
     "serve_local_realtime",
     "synthesize",
     "threshold_to_rms",

@@ -74,20 +74,33 @@ class InputAudio:
 
     def configure(self, fmt: dict[str, Any], turn_detection: dict[str, Any] | None) -> None:
         """Apply the session's input format and turn detection (a format change clears)."""
+        settings = None
+        if turn_detection is not None:
+            settings = VadSettings.from_turn_detection(turn_detection)
+        self.configure_vad(fmt, settings)
+
+    def configure_vad(self, fmt: dict[str, Any], settings: VadSettings | None) -> None:
+        """Use format ``fmt`` and a VAD with ``settings`` (None: no VAD)."""
         if fmt != self.format:
             self.format = dict(fmt)
             self.clear()
             self._vad = None
-        if turn_detection is None:
+        if settings is None:
             self._vad = None
             return
-        settings = VadSettings.from_turn_detection(turn_detection)
         if self._vad is None or self._vad.settings != settings:
             rate = sample_rate_of(self.format)
             if self._vad_factory is not None:
                 self._vad = self._vad_factory(settings, rate, self.clock_ms)
             else:
                 self._vad = EnergyVad(settings, rate, start_ms=self.clock_ms)
+
+    def end_speech(self) -> SpeechStopped | None:
+        """End the speech in progress now (the client said its audio stream ended)."""
+        if self._vad is None or not self._vad.in_speech:
+            return None
+        self._vad.reset()
+        return SpeechStopped(self.clock_ms)
 
     def append(self, data: bytes) -> list[VadEvent]:
         """Buffer ``data``; return VAD boundaries (start includes prefix padding), in order."""

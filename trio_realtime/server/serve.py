@@ -20,13 +20,14 @@ from ._connection import close_connection, serve_connection
 from .brain import Brain, Transcriber, describe_audio
 from .default_brain import default_brain
 from .faults import Faults
+from .gemini import API_VERSIONS, GeminiServerState, SessionStore, gemini_path
 from .limits import Limits
 from .pacing import Pacing
 from .state import RealtimeServerState
 from .synth import Voice
 from .vad import VadFactory
 
-__all__ = ["serve_local_realtime"]
+__all__ = ["gemini_url", "serve_local_realtime"]
 
 logger = logging.getLogger("trio_realtime.server")
 
@@ -70,6 +71,30 @@ def _same_key(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def _google_error(code: int, status: str, message: str, reason: str | None = None) -> bytes:
+    """A Google API error body (``google.rpc.Status`` as JSON)."""
+    error: dict[str, object] = {"code": code, "message": message, "status": status}
+    if reason is not None:
+        error["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }
+        ]
+    return orjson.dumps({"error": error}, option=orjson.OPT_INDENT_2)
+
+
+def _google_key(request: WebSocketRequest, query: str) -> str | None:
+    """The key from ``x-goog-api-key`` or ``?key=``."""
+    for name, value in request.headers:
+        if name.lower() == b"x-goog-api-key":
+            return value.decode("latin-1").strip()
+    keys = parse_qs(query).get("key")
+    return keys[0] if keys else None
+
+
 class _Server:
     def __init__(
         self,
@@ -94,9 +119,12 @@ class _Server:
         self.require_api_key = require_api_key
         self.seed = seed
         self.connections = 0
+        self.store = SessionStore()
         self.routes: dict[str, Callable[[WebSocketRequest, str], Awaitable[None]]] = {
             OPENAI_PATH: self._serve_openai,
         }
+        for version in API_VERSIONS:
+            self.routes[gemini_path(version)] = functools.partial(self._serve_gemini, version)
 
     async def handle(self, request: WebSocketRequest) -> None:
         """Answer one handshake and serve the connection.
@@ -173,6 +201,53 @@ class _Server:
             logger.exception("local realtime server: connection %d failed", number)
             await close_connection(ws, 1011, "internal server error")
 
+    async def _serve_gemini(self, version: str, request: WebSocketRequest, query: str) -> None:
+        if self.require_api_key is not None:
+            key = _google_key(request, query)
+            if key is None:
+                message = (
+                    "Method doesn't allow unregistered callers (callers without established "
+                    "identity). Please use API Key or other form of API consumer identity to "
+                    "call this API."
+                )
+                await _reject(request, 403, _google_error(403, "PERMISSION_DENIED", message))
+                return
+            if not _same_key(key, self.require_api_key):
+                message = "API key not valid. Please pass a valid API key."
+                body = _google_error(400, "INVALID_ARGUMENT", message, "API_KEY_INVALID")
+                await _reject(request, 400, body)
+                return
+        ws = await request.accept()
+        number, faults = self._next_connection()
+        state = GeminiServerState(
+            version=version,
+            seed=f"{self.seed}:{number}",
+            pacing=self.pacing,
+            faults=faults,
+            vad_factory=self.vad,
+            limits=self.limits,
+            store=self.store,
+        )
+        try:
+            await serve_connection(
+                ws,
+                state,
+                brain=self.brain,
+                transcriber=self.transcriber,
+                faults=faults,
+                voice=self.voice,
+                limits=self.limits,
+            )
+        except Exception:
+            logger.exception("local realtime server: connection %d failed", number)
+            await close_connection(ws, 1011, "Internal error occurred.")
+
+
+def gemini_url(url: str, version: str = "v1beta") -> str:
+    """The Gemini Live URL of the server whose OpenAI URL is ``url`` (what
+    :func:`serve_local_realtime` reports): same scheme, host and port."""
+    return url.removesuffix(OPENAI_PATH) + gemini_path(version)
+
 
 def _url(host: str, port: int, secure: bool) -> str:
     shown = f"[{host}]" if ":" in host else host
@@ -195,7 +270,8 @@ async def serve_local_realtime(
     limits: Limits | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> NoReturn:
-    """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``.
+    """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``, and
+    Gemini Live on the same port at Google's path (:func:`gemini_url`).
 
     Use ``url = await nursery.start(serve_local_realtime, ...)``: the bound URL (with the real
     port when ``port=0``) is reported once the server accepts connections. Every connection is an
@@ -205,11 +281,12 @@ async def serve_local_realtime(
     voice with real speech (:data:`~trio_realtime.server.synth.Voice`) and ``vad`` the energy
     VAD (a :data:`~trio_realtime.server.vad.VadFactory`, e.g. :class:`FrameVad` over Silero):
     ``serve --speech`` passes both, with Whisper as the transcriber. ``require_api_key``
-    refuses other keys with HTTP 401 and an OpenAI-style JSON body (the key is never echoed);
-    otherwise any ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids
-    reproducible. ``limits`` (default :class:`Limits`) drops clients that stop answering
-    pings and bounds the audio a session keeps. A client that misbehaves, or goes away at any
-    point, only ends its own connection.
+    refuses other keys (the key is never echoed): on the OpenAI path with HTTP 401 and an
+    OpenAI-style JSON body; on the Gemini path (``x-goog-api-key`` or ``?key=``) with Google's
+    HTTP 403 (no key) or 400 (``API_KEY_INVALID``). Otherwise any key is accepted. ``seed``
+    makes the ids reproducible. ``limits`` (default :class:`Limits`) drops clients that stop
+    answering pings and bounds the audio a session keeps. A client that misbehaves, or goes
+    away at any point, only ends its own connection.
 
     Cancellation: runs until cancelled; cancelling closes the listener and every connection.
     """
