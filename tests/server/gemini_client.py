@@ -16,7 +16,15 @@ from trio_realtime.server import gemini_url, synthesize
 
 from .gemini_validation import assert_valid_client_message, assert_valid_server_message
 
-__all__ = ["GeminiClient", "b64", "connect_gemini", "pcm16k", "speech16k"]
+__all__ = [
+    "GeminiClient",
+    "b64",
+    "close_after",
+    "connect_gemini",
+    "pcm16k",
+    "setup_message",
+    "speech16k",
+]
 
 MODEL = "models/gemini-2.5-flash-native-audio-preview-12-2025"
 
@@ -43,6 +51,10 @@ class GeminiClient:
     async def send(self, message: dict[str, Any]) -> None:
         assert_valid_client_message(message)
         await self.ws.send_message(orjson.dumps(message).decode())
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        """Send anything (not validated): for testing how bad input is refused."""
+        await self.ws.send_message(frame)
 
     async def recv(self) -> dict[str, Any]:
         frame = await self.ws.get_message()
@@ -94,6 +106,20 @@ def setup_message(**fields: Any) -> dict[str, Any]:
     return {"setup": {"model": MODEL, **fields}}
 
 
+async def close_after(
+    url: str, *frames: str | bytes | dict[str, Any], version: str = "v1beta"
+) -> tuple[int | None, str | None]:
+    """Send ``frames`` (dicts as JSON text, not validated) on a fresh connection; the close code
+    and reason the server answers with."""
+    async with open_websocket_url(gemini_url(url, version)) as ws:
+        client = GeminiClient(ws)
+        for frame in frames:
+            await client.send_raw(
+                orjson.dumps(frame).decode() if isinstance(frame, dict) else frame
+            )
+        return await client.closed()
+
+
 @asynccontextmanager
 async def connect_gemini(
     url: str,
@@ -101,10 +127,11 @@ async def connect_gemini(
     version: str = "v1beta",
     setup: dict[str, Any] | None = None,
     headers: list[tuple[str, str]] | None = None,
+    query: str = "",
 ) -> AsyncIterator[GeminiClient]:
     """Connect to the local server's Gemini path, send ``setup`` and await ``setupComplete``."""
     async with open_websocket_url(
-        gemini_url(url, version),
+        gemini_url(url, version) + query,
         extra_headers=[(k.encode(), v.encode()) for k, v in headers or []],
         max_message_size=2**25,
         message_queue_size=256,

@@ -19,6 +19,7 @@ import trio
 import trio.testing
 
 from trio_realtime.server import Limits, Pacing, RealtimeServerState
+from trio_realtime.server.gemini import gemini_path
 
 from .client import connect
 from .rawsocket import RawSocket, port_of
@@ -30,6 +31,13 @@ OPENAI_VARIANTS = [
     ("/v1/realtime?model=gpt-realtime", {"Authorization": "Bearer wrong"}),  # 401
     ("/v1/realtime?model=gpt-realtime", {}),  # 401, no key
     ("/v1/realtime?model=gpt-realtime", {"Authorization": f"Bearer {KEY}"}),  # 101
+]
+GEMINI = gemini_path("v1beta")
+GEMINI_VARIANTS = [
+    (gemini_path("v2"), {}),  # 404
+    (GEMINI, {}),  # 403, no key
+    (f"{GEMINI}?key=wrong", {}),  # 400
+    (GEMINI, {"x-goog-api-key": KEY}),  # 101
 ]
 
 
@@ -57,7 +65,7 @@ async def test_clients_leaving_mid_handshake_do_not_stop_the_server(start_server
     with trio.fail_after(30):
         async with connect(url, headers=[("Authorization", f"Bearer {KEY}")]) as neighbour:
             for _ in range(10):  # the race (answer vs. FIN/RST) goes both ways over the rounds
-                await _rude_clients(port, OPENAI_VARIANTS)
+                await _rude_clients(port, OPENAI_VARIANTS + GEMINI_VARIANTS)
             await neighbour.update(output_modalities=["text"])  # the open session still works
         assert await _text_turn(url) == "The capital of Japan is Tokyo."
 

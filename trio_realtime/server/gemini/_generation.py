@@ -124,8 +124,8 @@ class Generation:
             self._buf.append({"toolCall": {"functionCalls": calls}})
             return
         self._content(generationComplete=True)
-        playback = self.audio_ms / 1000.0 * (1.0 - 1.0 / self._pacing.audio_speed)
-        yield playback  # the service holds turnComplete until the audio has played
+        if self._pacing.playback_wait:  # the service holds turnComplete until the audio played
+            yield self.audio_ms / 1000.0 * (1.0 - 1.0 / self._pacing.audio_speed)
         self.turn_completed = True
         self._content(turnComplete=True)
 
