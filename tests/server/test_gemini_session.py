@@ -74,7 +74,7 @@ async def test_failed_responses_close_with_1011(
         pacing=Pacing.instant(), faults=Faults(fail_responses=[2], fail_code=code)
     )
     async with connect_gemini(url) as client:
-        await client.text("Hi")
+        await client.audio(pcm16k(300) + speech16k() + pcm16k(900))  # an audio turn
         await client.turn()  # the first response succeeds
         await client.text("Hi again")
         closed, reason = await client.closed()

@@ -15,6 +15,8 @@ from trio_websocket import open_websocket_url
 
 from trio_realtime.server.tls import LocalTLS
 
+from .gemini_validation import assert_valid_client_message, assert_valid_server_message
+
 pytest.importorskip("trustme")
 
 SETUP = {"setup": {"model": "models/gemini-3.8-live", "outputAudioTranscription": {}}}
@@ -25,12 +27,16 @@ async def _gemini_text_turn(url: str, context: ssl.SSLContext) -> str:
     heard = ""
     with trio.fail_after(30):
         async with open_websocket_url(url, ssl_context=context, message_queue_size=256) as ws:
+            assert_valid_client_message(SETUP)
             await ws.send_message(orjson.dumps(SETUP).decode())
             assert orjson.loads(await ws.get_message()) == {"setupComplete": {}}
             text = {"realtimeInput": {"text": "What is the capital of Kenya?"}}
+            assert_valid_client_message(text)
             await ws.send_message(orjson.dumps(text).decode())
             while True:
-                content = orjson.loads(await ws.get_message()).get("serverContent", {})
+                frame = await ws.get_message()
+                assert_valid_server_message(frame)
+                content = orjson.loads(frame).get("serverContent", {})
                 heard += content.get("outputTranscription", {}).get("text", "")
                 if content.get("turnComplete"):
                     return heard

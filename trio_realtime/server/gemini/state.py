@@ -84,7 +84,8 @@ class GeminiServerState:
         )
         self._rng = random.Random(seed)
         self._call_base = self._rng.randrange(10**18, 9 * 10**18)
-        self._counter = 0
+        self._counter = 0  # ids of audio turns and calls
+        self._generation_count = 0  # Faults.fail_responses counts generations
         self._closed = False
         self._generation: Generation | None = None
         self._generations: dict[str, Generation] = {}
@@ -310,7 +311,8 @@ class GeminiServerState:
 
     def _start_generation(self) -> list[Output]:
         assert self.setup is not None
-        number = self._next()
+        self._generation_count += 1
+        number = self._generation_count
         failure = self.faults.failure(number, self.setup.model) if self.faults else None
         if failure is not None:
             return self._close(1011, self._failure_reason(failure["code"]))
