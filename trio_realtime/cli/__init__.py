@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve the OpenAI Realtime protocol locally")
+    serve = sub.add_parser(
+        "serve", help="serve the OpenAI Realtime and Gemini Live protocols locally"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument(
@@ -38,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="real speech: Whisper transcribes, Hibari speaks, Silero detects turns "
         '(needs pip install "trio-realtime[speech]")',
+    )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve wss:// with a certificate from a locally generated CA (prints the CA file "
+        'to trust via SSL_CERT_FILE; needs pip install "trio-realtime[tls]")',
     )
 
     def target(p: argparse.ArgumentParser) -> None:
@@ -87,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             trio.run(
                 lambda: run_serve(
-                    host=args.host, port=args.port, audio_speed=args.audio_speed, speech=args.speech
+                    host=args.host,
+                    port=args.port,
+                    audio_speed=args.audio_speed,
+                    speech=args.speech,
+                    tls=args.tls,
                 )
             )
         elif args.command == "demo":

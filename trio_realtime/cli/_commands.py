@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
+import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,10 +21,15 @@ from ._timeline import Timeline, ms
 __all__ = ["gateway_for", "run_chat", "run_serve", "run_wav"]
 
 
-async def run_serve(*, host: str, port: int, audio_speed: float, speech: bool = False) -> None:
-    """Serve until cancelled; the first stdout line is the ws:// URL. With ``speech`` the
-    offline models (the ``speech`` extra) transcribe, speak and detect turns."""
-    from ..server import Pacing, serve_local_realtime
+async def run_serve(
+    *, host: str, port: int, audio_speed: float, speech: bool = False, tls: bool = False
+) -> None:
+    """Serve until cancelled. stdout: the OpenAI URL on the first line, the Gemini Live URL on
+    the second, and with ``tls`` the CA file to trust (``SSL_CERT_FILE=...``) on the third.
+    With ``speech`` the offline models (the ``speech`` extra) transcribe, speak and detect
+    turns; with ``tls`` the server speaks wss:// with a certificate from a local CA (the
+    ``tls`` extra), kept in a temporary directory removed on exit."""
+    from ..server import Pacing, gemini_url, serve_local_realtime
 
     options: dict[str, object] = {}
     if speech:
@@ -35,22 +42,52 @@ async def run_serve(*, host: str, port: int, audio_speed: float, speech: bool = 
         engines = SpeechServerOptions()
         await engines.load()
         options = engines.server_kwargs()
-    async with trio.open_nursery() as nursery:
-        url = await nursery.start(
-            functools.partial(
-                serve_local_realtime,
-                host,
-                port,
-                pacing=Pacing(audio_speed=audio_speed),
-                **options,  # type: ignore[arg-type]
+    with (
+        tempfile.TemporaryDirectory(prefix="trio-realtime-tls-") as directory,
+        trio.open_signal_receiver(signal.SIGTERM) as terminated,
+    ):
+        ca_file = None
+        if tls:
+            from ..server.tls import LocalTLS
+
+            try:
+                local = LocalTLS.create(pathlib.Path(directory))
+            except RuntimeError as exc:
+                raise rt.RealtimeError(f"serve --tls: {exc}") from None
+            options["ssl_context"] = local.server_context
+            ca_file = local.ca_file
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_stop_on_signal, terminated, nursery.cancel_scope)
+            url = await nursery.start(
+                functools.partial(
+                    serve_local_realtime,
+                    host,
+                    port,
+                    pacing=Pacing(audio_speed=audio_speed),
+                    **options,  # type: ignore[arg-type]
+                )
             )
-        )
-        print(url, flush=True)
-        print(
-            "serving the OpenAI Realtime protocol; connect with ?model=... (Ctrl-C stops)",
-            file=sys.stderr,
-            flush=True,
-        )
+            print(url, flush=True)
+            print(gemini_url(url), flush=True)
+            if ca_file is not None:
+                print(f"SSL_CERT_FILE={ca_file}", flush=True)
+                base = url.removesuffix("/v1/realtime").replace("wss://", "https://")
+                hint = f"; google-genai: base_url {base!r} with SSL_CERT_FILE set"
+            else:
+                hint = ""
+            print(
+                "serving the OpenAI Realtime protocol (connect with ?model=...) and Gemini Live"
+                f"{hint} (Ctrl-C stops)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+async def _stop_on_signal(signals: AsyncIterator[int], scope: trio.CancelScope) -> None:
+    """SIGTERM stops the server cleanly (so the TLS directory is removed)."""
+    async for _ in signals:
+        scope.cancel()
+        return
 
 
 @asynccontextmanager

@@ -1,10 +1,12 @@
-"""A local server speaking the OpenAI Realtime GA protocol, for tests, examples and benchmarks.
+"""A local server speaking the OpenAI Realtime GA protocol and Gemini Live, for tests, examples
+and benchmarks.
 
 Start it in a nursery; it reports its URL::
 
     async with trio.open_nursery() as nursery:
         url = await nursery.start(serve_local_realtime)      # ws://127.0.0.1:PORT/v1/realtime
         ...                                                   # connect with ?model=gpt-realtime
+        gemini = gemini_url(url)  # ws://.../ws/google.ai.generativelanguage.v1beta...Content
         nursery.cancel_scope.cancel()
 
 It keeps a real conversation (items, ids, ``previous_item_id``), validates ``session.update`` and
@@ -50,15 +52,20 @@ connection (or only the first ``connections``): drop / close / stall after N eve
 ``error``, fail chosen responses (e.g. ``rate_limit_exceeded``), expire the session, delay every
 event. See :mod:`trio_realtime.server.faults`.
 
-The protocol logic is sans-I/O (:class:`RealtimeServerState`: client JSON in, event dicts and
-commands out); the trio part is a thin shell with one task per response so that
-``response.cancel`` and VAD barge-in interrupt it at once. Only the OpenAI path exists so far;
-requests are routed by path, so the Gemini Live path can be added beside it.
+The protocol logic is sans-I/O (:class:`RealtimeServerState` for OpenAI,
+:class:`~trio_realtime.server.gemini.GeminiServerState` for Gemini Live: client frames in,
+message dicts and commands out); the trio part is one protocol-agnostic shell with one task per
+response so that a cancel or a barge-in interrupts it at once. Requests are routed by path; the
+Gemini path serves the same brains, transcribers, VAD, voices, pacing and faults (a
+``BrainRequest`` is built from the Gemini conversation). :class:`Limits` bounds what a client
+can hold: a connection that stops answering keepalive pings is dropped, retained audio is capped.
+``serve --tls`` (:mod:`trio_realtime.server.tls`) serves ``wss://`` for clients such as
+``google-genai`` that dial nothing else.
 """
 
 from __future__ import annotations
 
-from ._commands import ArmIdleTimer, Close, StartResponse, StopResponse, Transcribe
+from ._commands import ArmIdleTimer, Close, StartResponse, StopResponse, Timer, Transcribe
 from .brain import (
     Brain,
     BrainReply,
@@ -70,8 +77,9 @@ from .brain import (
 )
 from .default_brain import default_brain
 from .faults import Faults
+from .limits import Limits
 from .pacing import Pacing
-from .serve import serve_local_realtime
+from .serve import gemini_url, serve_local_realtime
 from .state import RealtimeServerState
 from .synth import Speech, synthesize
 from .vad import EnergyVad, SpeechStarted, SpeechStopped, VadSettings, threshold_to_rms
@@ -84,6 +92,7 @@ __all__ = [
     "Close",
     "EnergyVad",
     "Faults",
+    "Limits",
     "Pacing",
     "RealtimeServerState",
     "ScriptedTranscriber",
@@ -92,12 +101,14 @@ __all__ = [
     "SpeechStopped",
     "StartResponse",
     "StopResponse",
+    "Timer",
     "ToolCallSpec",
     "Transcribe",
     "Transcriber",
     "VadSettings",
     "default_brain",
     "describe_audio",
+    "gemini_url",
     "serve_local_realtime",
     "synthesize",
     "threshold_to_rms",

@@ -3,7 +3,8 @@
 The session clock is the ms of all audio appended in the session (``input_audio_buffer.clear``
 and commits do not reset it); ``speech_started.audio_start_ms`` / ``speech_stopped.audio_end_ms``
 are on it. While no speech is in progress under VAD, only the last ``prefix_padding_ms`` (plus a
-little) of the buffer is kept, so an idle microphone stream costs bounded memory.
+little) of the buffer is kept, so an idle microphone stream costs bounded memory; in speech, or
+without VAD, at most ``max_buffer_ms`` is kept (the oldest audio goes first).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ __all__ = ["InputAudio", "decode_to_pcm16", "encode_from_pcm16", "sample_rate_of
 
 
 def sample_rate_of(fmt: dict[str, Any]) -> int:
-    return 24000 if fmt.get("type") == "audio/pcm" else 8000
+    """The rate of a wire format: PCM16 at its ``rate`` (default 24 kHz); G.711 at 8 kHz."""
+    return int(fmt.get("rate", 24000)) if fmt.get("type") == "audio/pcm" else 8000
 
 
 def decode_to_pcm16(data: bytes, fmt: dict[str, Any]) -> bytes:
@@ -42,9 +44,16 @@ def encode_from_pcm16(pcm: bytes, fmt: dict[str, Any]) -> bytes:
 class InputAudio:
     """Append / take / clear wire audio; VAD boundaries come back on the session clock."""
 
-    def __init__(self, vad_factory: VadFactory | None = None) -> None:
+    def __init__(
+        self,
+        vad_factory: VadFactory | None = None,
+        *,
+        fmt: dict[str, Any] | None = None,
+        max_buffer_ms: float = float("inf"),
+    ) -> None:
         self._vad_factory = vad_factory
-        self.format: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
+        self._max_buffer_ms = max_buffer_ms
+        self.format: dict[str, Any] = dict(fmt or {"type": "audio/pcm", "rate": 24000})
         self.clock_ms = 0.0
         self._buf = bytearray()
         self._start_ms = 0.0
@@ -52,7 +61,8 @@ class InputAudio:
 
     @property
     def bytes_per_ms(self) -> float:
-        return 48.0 if self.format.get("type") == "audio/pcm" else 8.0
+        width = 2 if self.format.get("type") == "audio/pcm" else 1
+        return sample_rate_of(self.format) * width / 1000.0
 
     @property
     def buffered_ms(self) -> float:
@@ -64,14 +74,20 @@ class InputAudio:
 
     def configure(self, fmt: dict[str, Any], turn_detection: dict[str, Any] | None) -> None:
         """Apply the session's input format and turn detection (a format change clears)."""
+        settings = None
+        if turn_detection is not None:
+            settings = VadSettings.from_turn_detection(turn_detection)
+        self.configure_vad(fmt, settings)
+
+    def configure_vad(self, fmt: dict[str, Any], settings: VadSettings | None) -> None:
+        """Use format ``fmt`` and a VAD with ``settings`` (None: no VAD)."""
         if fmt != self.format:
             self.format = dict(fmt)
             self.clear()
             self._vad = None
-        if turn_detection is None:
+        if settings is None:
             self._vad = None
             return
-        settings = VadSettings.from_turn_detection(turn_detection)
         if self._vad is None or self._vad.settings != settings:
             rate = sample_rate_of(self.format)
             if self._vad_factory is not None:
@@ -79,10 +95,18 @@ class InputAudio:
             else:
                 self._vad = EnergyVad(settings, rate, start_ms=self.clock_ms)
 
+    def end_speech(self) -> SpeechStopped | None:
+        """End the speech in progress now (the client said its audio stream ended)."""
+        if self._vad is None or not self._vad.in_speech:
+            return None
+        self._vad.reset()
+        return SpeechStopped(self.clock_ms)
+
     def append(self, data: bytes) -> list[VadEvent]:
         """Buffer ``data``; return VAD boundaries (start includes prefix padding), in order."""
         self._buf += data
         self.clock_ms += len(data) / self.bytes_per_ms
+        self._cap()
         if self._vad is None:
             return []
         out: list[VadEvent] = []
@@ -93,6 +117,10 @@ class InputAudio:
             else:
                 out.append(SpeechStopped(event.at_ms))
         return out
+
+    def _cap(self) -> None:
+        if self.buffered_ms > self._max_buffer_ms:
+            self.take(self._start_ms, self.clock_ms - self._max_buffer_ms)
 
     def _index(self, ms: float) -> int:
         width = 2 if self.format.get("type") == "audio/pcm" else 1

@@ -13,6 +13,7 @@ __all__ = [
     "Output",
     "StartResponse",
     "StopResponse",
+    "Timer",
     "Transcribe",
 ]
 
@@ -54,6 +55,14 @@ class ArmIdleTimer:
 
 
 @attrs.frozen
+class Timer:
+    """After ``delay`` s call the state's ``timer_fired(name)`` (once; never cancelled)."""
+
+    name: str
+    delay: float
+
+
+@attrs.frozen
 class Close:
     """Close the connection with ``code`` / ``reason`` once everything before it is sent."""
 
@@ -61,5 +70,5 @@ class Close:
     reason: str
 
 
-Command: TypeAlias = StartResponse | StopResponse | Transcribe | ArmIdleTimer | Close
+Command: TypeAlias = StartResponse | StopResponse | Transcribe | ArmIdleTimer | Timer | Close
 Output: TypeAlias = dict[str, Any] | Command

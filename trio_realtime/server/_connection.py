@@ -1,40 +1,66 @@
-"""The trio shell around one :class:`RealtimeServerState`: reader, writer, response tasks.
+"""The trio shell around one sans-I/O protocol state: reader, writer, response tasks.
 
 Everything runs in one per-connection nursery: the reader feeds client frames to the state; the
 writer is the only task that sends (it also applies the transport faults); each response is a task
-in its own cancel scope, so ``response.cancel`` and VAD barge-in stop it at once (the state has
-already emitted its final events); transcriptions and the idle/expiry timers are tasks too. The
-connection ends when the client closes or drops, or a fault or expiry closes it.
+in its own cancel scope, so a cancel or a barge-in stops it at once (the state has already emitted
+its final events); transcriptions, timers and the idle watchdog are tasks too. The connection ends
+when the client closes or drops, a fault, an expiry or the state closes it, or the client stops
+answering keepalive pings (:class:`~.limits.Limits`). The shell is protocol-agnostic: it talks to a
+:class:`~._protocol.ProtocolState` (OpenAI Realtime or Gemini Live).
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
+from collections.abc import Sequence
 
-import orjson
 import trio
 from trio_websocket import ConnectionClosed, WebSocketConnection
 
-from ._commands import ArmIdleTimer, Close, Output, StartResponse, StopResponse, Transcribe
+from ._commands import (
+    ArmIdleTimer,
+    Close,
+    Output,
+    StartResponse,
+    StopResponse,
+    Timer,
+    Transcribe,
+)
 from ._outbox import Outbox
+from ._protocol import ProtocolState
 from .brain import Brain, Transcriber, call_brain, call_transcriber
 from .faults import Faults
-from .state import RealtimeServerState
+from .limits import Limits
 from .synth import Voice, speech_from_pcm
 
-__all__ = ["serve_connection"]
+__all__ = ["close_connection", "serve_connection"]
 
 logger = logging.getLogger("trio_realtime.server")
 
 _BRAIN_FAILED = "The server had an error while processing your request. Sorry about that!"
+CLOSE_TIMEOUT = 2.0  # a peer that never answers the close handshake
+
+
+async def close_connection(ws: WebSocketConnection, code: int, reason: str) -> None:
+    """Close with ``code``/``reason``, waiting at most :data:`CLOSE_TIMEOUT` for the peer, then
+    abort the TCP connection (trio-websocket may otherwise wait for it with no bound).
+
+    Cancellation: shielded for its (bounded) duration, so the socket is always released.
+    """
+    with trio.move_on_after(CLOSE_TIMEOUT) as scope:
+        scope.shield = True
+        with contextlib.suppress(ConnectionClosed):
+            await ws.aclose(code, reason)
+    await trio.aclose_forcefully(ws._stream)
 
 
 class _Connection:
     def __init__(
         self,
         ws: WebSocketConnection,
-        state: RealtimeServerState,
+        state: ProtocolState,
         *,
         brain: Brain,
         transcriber: Transcriber,
@@ -49,18 +75,20 @@ class _Connection:
         self._transcriber = transcriber
         self._faults = faults if faults is not None and faults.transport_faults else None
         self._nursery = nursery
-        self._outbox: Outbox[bytes | Close] = Outbox()
+        self._outbox: Outbox[str | bytes | Close] = Outbox()
         self._responses: dict[str, trio.CancelScope] = {}
         self._transcribing: dict[str, trio.Event] = {}
         self._idle_scope: trio.CancelScope | None = None
+        self.last_progress = trio.current_time()
+        self.timed_out = False
 
     # -- outputs of the state ------------------------------------------------------------------
 
-    def apply(self, outputs: list[Output]) -> None:
-        """Queue events and carry out commands, in order (never blocks)."""
+    def apply(self, outputs: Sequence[Output]) -> None:
+        """Queue messages and carry out commands, in order (never blocks)."""
         for out in outputs:
             if isinstance(out, dict):
-                self._outbox.put(orjson.dumps(out))
+                self._outbox.put(self._state.encode(out))
             elif isinstance(out, StartResponse):
                 scope = trio.CancelScope()
                 self._responses[out.response_id] = scope
@@ -78,6 +106,8 @@ class _Connection:
                     self._idle_scope.cancel()
                 self._idle_scope = trio.CancelScope()
                 self._nursery.start_soon(self._idle, out, self._idle_scope)
+            elif isinstance(out, Timer):
+                self._nursery.start_soon(self._timer, out)
             else:
                 self._outbox.put(out)
 
@@ -89,9 +119,30 @@ class _Connection:
                 message = await self._ws.get_message()
             except ConnectionClosed:
                 break
+            self.last_progress = trio.current_time()
             await self._outbox.wait_writable()
             self.apply(self._state.receive(message))
         self._nursery.cancel_scope.cancel()
+
+    async def watchdog(self, interval: float, timeout: float) -> None:
+        """Ping the client after ``interval`` s without progress; end the connection when the
+        pong does not come within ``timeout`` s (see :class:`~.limits.Limits`)."""
+        pings = 0
+        while True:
+            await trio.sleep_until(self.last_progress + interval)
+            if self.last_progress + interval > trio.current_time():
+                continue  # progress was made meanwhile
+            pings += 1
+            with trio.move_on_after(timeout):
+                try:
+                    await self._ws.ping(b"keepalive %d" % pings)
+                except ConnectionClosed:
+                    return
+                self.last_progress = trio.current_time()
+                continue
+            self.timed_out = True
+            self._nursery.cancel_scope.cancel()
+            return
 
     async def _run_response(self, response_id: str, scope: trio.CancelScope) -> None:
         try:
@@ -112,8 +163,7 @@ class _Connection:
             reply = await call_brain(self._brain, request)
         except Exception as exc:
             logger.exception("brain failed for %s", response_id)
-            detail = f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
-            self.apply(state.fail_response(response_id, detail))
+            self.apply(state.fail_response(response_id, _failure(exc)))
             return
         speech = None
         spoken = state.voice_request(response_id) if self._voice is not None else None
@@ -126,8 +176,7 @@ class _Connection:
                     pcm = await pcm
             except Exception as exc:
                 logger.exception("voice failed for %s", response_id)
-                detail = f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
-                self.apply(state.fail_response(response_id, detail))
+                self.apply(state.fail_response(response_id, _failure(exc)))
                 return
             speech = speech_from_pcm(text, pcm, rate)
         self.apply(state.set_reply(response_id, reply, speech))
@@ -164,13 +213,14 @@ class _Connection:
             await self._outbox.wait_writable()
             self.apply(self._state.idle_timeout(command.generation))
 
-    async def expire(self, after: float) -> None:
-        await trio.sleep(after)
+    async def _timer(self, command: Timer) -> None:
+        await trio.sleep(command.delay)
         await self._outbox.wait_writable()
-        self.apply(self._state.expire())
+        self.apply(self._state.timer_fired(command.name))
 
     async def writer(self) -> None:
-        """Send queued events in order, applying the transport faults; then end the connection.
+        """Send queued messages in order, applying the transport faults; then end the
+        connection.
 
         Cancellation: cancelled with the connection; nothing is sent after that.
         """
@@ -180,61 +230,58 @@ class _Connection:
                 if faults is not None:
                     if faults.error_after == sent and not injected:
                         injected = True
-                        await self._send(orjson.dumps(self._injected_error(faults)))
-                        sent += 1
+                        for out in self._state.injected_error():
+                            if isinstance(out, Close):
+                                await close_connection(self._ws, out.code, out.reason)
+                                return
+                            if isinstance(out, dict):
+                                await self._ws.send_message(self._state.encode(out))
+                                sent += 1
                         continue
                     if faults.drop_after == sent:
                         await trio.aclose_forcefully(self._ws._stream)  # no close frame
                         return
                     if faults.close_after == sent:
-                        await self._close(faults.close_code, faults.close_reason)
+                        await close_connection(self._ws, faults.close_code, faults.close_reason)
                         return
                     stalled = stalled or faults.stall_after == sent
                 item = await self._outbox.get()
                 if isinstance(item, Close):
-                    await self._close(item.code, item.reason)
+                    await close_connection(self._ws, item.code, item.reason)
                     return
                 if stalled:
                     continue
                 if faults is not None and faults.event_delay:
                     await trio.sleep(faults.event_delay)
-                await self._send(item)
+                await self._ws.send_message(item)
+                self.last_progress = trio.current_time()
                 sent += 1
         except ConnectionClosed:
             pass
         finally:
             self._nursery.cancel_scope.cancel()
 
-    def _injected_error(self, faults: Faults) -> dict[str, object]:
-        error = {
-            "type": faults.error_type,
-            "code": faults.error_code,
-            "message": faults.error_message,
-            "param": None,
-            "event_id": None,
-        }
-        return self._state.ids.event("error", error=error)
 
-    async def _send(self, data: bytes) -> None:
-        await self._ws.send_message(data.decode())
-
-    async def _close(self, code: int, reason: str) -> None:
-        with trio.move_on_after(2.0):  # a peer that never answers the close handshake
-            await self._ws.aclose(code, reason)
-        await trio.aclose_forcefully(self._ws._stream)
+def _failure(exc: Exception) -> str:
+    return f"{_BRAIN_FAILED} ({type(exc).__name__}: {exc})"
 
 
 async def serve_connection(
     ws: WebSocketConnection,
-    state: RealtimeServerState,
+    state: ProtocolState,
     *,
     brain: Brain,
     transcriber: Transcriber,
     faults: Faults | None,
-    reject_beta: bool = False,
     voice: Voice | None = None,
+    limits: Limits | None = None,
+    refuse: Sequence[Output] | None = None,
 ) -> None:
     """Run one accepted connection until it ends.
+
+    ``refuse``: instead of a session, send these outputs (ending with a
+    :class:`~._commands.Close`) without reading. ``limits``: the keepalive check (see
+    :class:`~.limits.Limits`; a connection that fails it is closed here with 1011).
 
     Cancellation: cancelling this cancels every task of the connection (no close frame is sent;
     the caller owns closing ``ws``).
@@ -250,10 +297,13 @@ async def serve_connection(
             voice=voice,
         )
         nursery.start_soon(conn.writer)
-        if reject_beta:
-            conn.apply(state.reject_beta())
+        if refuse is not None:
+            conn.apply(refuse)
             return
+        if limits is not None and limits.ping_interval is not None:
+            nursery.start_soon(conn.watchdog, limits.ping_interval, limits.ping_timeout)
         conn.apply(state.start())
-        if faults is not None and faults.expire_after is not None:
-            nursery.start_soon(conn.expire, faults.expire_after)
         nursery.start_soon(conn.reader)
+    if conn.timed_out:
+        logger.info("local realtime server: a client stopped answering pings")
+        await close_connection(ws, 1011, "keepalive ping timeout")

@@ -2,7 +2,8 @@
 
 Items are stored as the dicts the server reports (``conversation.item.added``/``done``): no audio
 bytes inside them. Audio is kept beside the item (in the session's wire format) for
-``conversation.item.retrieve`` and truncation. :func:`normalize_item` validates a client item.
+``conversation.item.retrieve`` and truncation, within a budget (:class:`~.limits.Limits`).
+:func:`normalize_item` validates a client item.
 """
 
 from __future__ import annotations
@@ -120,14 +121,37 @@ def normalize_item(raw: object, path: str, ids: IdFactory) -> NewItem:
     )
 
 
-class Conversation:
-    """Ordered items of the default conversation (ids unique), with per-item audio."""
+@attrs.define
+class _StoredAudio:
+    """An item's audio in wire format; ``data`` is None once forgotten (over the budget)."""
 
-    def __init__(self, conversation_id: str) -> None:
+    data: bytearray | None
+    bytes_per_ms: float
+    length: int  # bytes, including forgotten ones
+
+    @property
+    def ms(self) -> float:
+        return self.length / self.bytes_per_ms
+
+    @property
+    def kept_ms(self) -> float:
+        return len(self.data) / self.bytes_per_ms if self.data is not None else 0.0
+
+
+class Conversation:
+    """Ordered items of the default conversation (ids unique), with per-item audio.
+
+    At most ``audio_budget_ms`` of item audio is kept: beyond it the oldest items' audio is
+    forgotten (:meth:`audio` returns None for them) while its length stays known.
+    """
+
+    def __init__(self, conversation_id: str, *, audio_budget_ms: float = float("inf")) -> None:
         self.id = conversation_id
         self._order: list[str] = []
         self._items: dict[str, dict[str, Any]] = {}
-        self._audio: dict[str, tuple[bytearray, float]] = {}
+        self._audio: dict[str, _StoredAudio] = {}
+        self._budget_ms = audio_budget_ms
+        self._kept_ms = 0.0
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -185,32 +209,62 @@ class Conversation:
     def delete(self, item_id: str) -> None:
         self._order.remove(item_id)
         del self._items[item_id]
-        self._audio.pop(item_id, None)
+        stored = self._audio.pop(item_id, None)
+        if stored is not None:
+            self._kept_ms -= stored.kept_ms
 
     def set_audio(self, item_id: str, audio: bytes, bytes_per_ms: float) -> None:
         """Store the audio of ``item_id`` (wire format; ``bytes_per_ms``: 48 PCM16, 8 G.711)."""
-        self._audio[item_id] = (bytearray(audio), bytes_per_ms)
+        previous = self._audio.pop(item_id, None)
+        if previous is not None:
+            self._kept_ms -= previous.kept_ms
+        self._audio[item_id] = _StoredAudio(bytearray(audio), bytes_per_ms, len(audio))
+        self._kept_ms += len(audio) / bytes_per_ms
+        self._enforce_budget()
 
     def append_audio(self, item_id: str, chunk: bytes, bytes_per_ms: float) -> None:
-        stored = self._audio.setdefault(item_id, (bytearray(), bytes_per_ms))
-        stored[0].extend(chunk)
+        stored = self._audio.setdefault(item_id, _StoredAudio(bytearray(), bytes_per_ms, 0))
+        stored.length += len(chunk)
+        if stored.data is not None:
+            stored.data.extend(chunk)
+            self._kept_ms += len(chunk) / stored.bytes_per_ms
+            self._enforce_budget()
+
+    def _enforce_budget(self) -> None:
+        for stored in self._audio.values():  # oldest first
+            if self._kept_ms <= self._budget_ms:
+                return
+            if stored.data is not None:
+                self._kept_ms -= stored.kept_ms
+                stored.data = None
 
     def audio(self, item_id: str) -> bytes | None:
+        """The item's audio, or None when it has none or it was forgotten."""
         stored = self._audio.get(item_id)
-        return bytes(stored[0]) if stored is not None else None
+        return bytes(stored.data) if stored is not None and stored.data is not None else None
 
     def audio_ms(self, item_id: str) -> float | None:
-        """Length of the item's stored audio in ms, or None when it has none."""
+        """Length of the item's audio in ms (also once forgotten), or None when it has none."""
         stored = self._audio.get(item_id)
-        return len(stored[0]) / stored[1] if stored is not None else None
+        return stored.ms if stored is not None else None
+
+    def kept_audio_ms(self) -> float:
+        """Ms of item audio currently held in memory (at most the budget)."""
+        return self._kept_ms
 
     def truncate_audio(self, item_id: str, end_ms: int) -> None:
-        data, per_ms = self._audio[item_id]
-        keep = int(end_ms * per_ms)
-        del data[keep - keep % 2 if per_ms == 48.0 else keep :]
+        stored = self._audio[item_id]
+        keep = int(end_ms * stored.bytes_per_ms)
+        keep -= keep % 2 if stored.bytes_per_ms == 48.0 else 0
+        stored.length = min(stored.length, keep)
+        if stored.data is not None:
+            self._kept_ms -= stored.kept_ms
+            del stored.data[keep:]
+            self._kept_ms += stored.kept_ms
 
     def retrieved(self, item_id: str) -> dict[str, Any]:
-        """The item as ``conversation.item.retrieved`` shows it: audio parts carry base64 audio."""
+        """The item as ``conversation.item.retrieved`` shows it: audio parts carry base64 audio
+        (unless the audio was forgotten)."""
         item = copy.deepcopy(self._items[item_id])
         audio = self.audio(item_id)
         if audio is not None:

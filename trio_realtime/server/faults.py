@@ -1,7 +1,10 @@
 """Fault injection for tests: one frozen :class:`Faults` per server, applied to each connection.
 
-Counts are of server events *sent on that connection* (``session.created`` is event 1), so a
-fault fires at the same point of every run. Transport faults are applied by the connection's
+Counts are of server events *sent on that connection* (``session.created``, or Gemini's
+``setupComplete``, is event 1), so a fault fires at the same point of every run. Gemini Live has
+no in-band error: there ``error_after`` closes with 1011 "Internal error occurred.", and a
+failing response closes with 1011 (``RESOURCE_EXHAUSTED`` in the reason for the quota codes).
+Transport faults are applied by the connection's
 writer; ``fail_responses`` is applied by the protocol state. ``connections`` limits the faults
 to the first N connections of the server (e.g. ``connections=1`` to drop only the first
 connection and let a reconnect succeed).
@@ -19,7 +22,10 @@ field                       effect
                             real message ending "Please try again in 3.282s." plus a
                             ``rate_limits.updated`` with ``remaining`` 0
 ``expire_after=T``          T seconds after the handshake: ``error`` ``session_expired``, then
-                            close with ``expire_close_code`` (default 1001, "going away")
+                            close with ``expire_close_code`` (default 1001, "going away").
+                            Gemini Live: ``goAway`` (``timeLeft``) ``go_away_time_left`` s
+                            before T (T counted from ``setupComplete``), then at T a close
+                            1011 "Deadline expired before operation could complete."
 ``event_delay=D``           sleep D seconds before sending each event
 ==========================  ===============================================================
 """
@@ -67,6 +73,7 @@ class Faults:
     retry_after: float = 3.282
     expire_after: float | None = None
     expire_close_code: int = 1001
+    go_away_time_left: float = 50.0
     event_delay: float = 0.0
     connections: int | None = None
 

@@ -24,6 +24,8 @@ class Pacing:
       streams faster than playback); ``math.inf`` sends audio unpaced.
     - ``audio_chunk_ms``: audio per ``response.output_audio.delta``.
     - ``transcription_delay``: seconds from a commit to its input-transcription events.
+    - ``playback_wait``: Gemini Live holds ``turnComplete`` until the turn's audio has played
+      (estimated from its length and ``audio_speed``), as the service does.
     """
 
     response_latency: float = attrs.field(default=0.2, validator=_non_negative)
@@ -31,6 +33,7 @@ class Pacing:
     audio_speed: float = attrs.field(default=4.0)
     audio_chunk_ms: int = attrs.field(default=100)
     transcription_delay: float = attrs.field(default=0.3, validator=_non_negative)
+    playback_wait: bool = True
 
     @audio_speed.validator
     def _check_speed(self, attribute: attrs.Attribute[float], value: float) -> None:
@@ -50,6 +53,7 @@ class Pacing:
             text_delta_interval=0.0,
             audio_speed=math.inf,
             transcription_delay=0.0,
+            playback_wait=False,
         )
 
     @property

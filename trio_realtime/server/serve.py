@@ -13,23 +13,33 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import trio
-from trio_websocket import WebSocketRequest, WebSocketServer, serve_websocket
+from trio_websocket import ConnectionClosed, WebSocketRequest, WebSocketServer, serve_websocket
+from wsproto.utilities import LocalProtocolError
 
-from ._connection import serve_connection
+from ._connection import close_connection, serve_connection
 from .brain import Brain, Transcriber, describe_audio
 from .default_brain import default_brain
 from .faults import Faults
+from .gemini import API_VERSIONS, GeminiServerState, SessionStore, gemini_path
+from .limits import Limits
 from .pacing import Pacing
 from .state import RealtimeServerState
 from .synth import Voice
 from .vad import VadFactory
 
-__all__ = ["serve_local_realtime"]
+__all__ = ["gemini_url", "serve_local_realtime"]
 
 logger = logging.getLogger("trio_realtime.server")
 
 OPENAI_PATH = "/v1/realtime"
 MAX_MESSAGE_BYTES = 24 * 2**20  # a 15 MiB append, base64-encoded, plus the JSON around it
+# What a client that goes away mid-handshake raises (it must never reach the server's nursery).
+_HANDSHAKE_ERRORS = (
+    ConnectionClosed,
+    LocalProtocolError,
+    trio.BrokenResourceError,
+    trio.ClosedResourceError,
+)
 
 
 def _json_error(message: str, code: str | None) -> bytes:
@@ -39,8 +49,8 @@ def _json_error(message: str, code: str | None) -> bytes:
 
 
 async def _reject(request: WebSocketRequest, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await request.reject(status, extra_headers=headers, body=body)
+    # trio-websocket adds the Content-Length itself.
+    await request.reject(status, extra_headers=[(b"content-type", b"application/json")], body=body)
 
 
 def _api_key(request: WebSocketRequest) -> str | None:
@@ -57,6 +67,34 @@ def _api_key(request: WebSocketRequest) -> str | None:
     return None
 
 
+def _same_key(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _google_error(code: int, status: str, message: str, reason: str | None = None) -> bytes:
+    """A Google API error body (``google.rpc.Status`` as JSON)."""
+    error: dict[str, object] = {"code": code, "message": message, "status": status}
+    if reason is not None:
+        error["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            }
+        ]
+    return orjson.dumps({"error": error}, option=orjson.OPT_INDENT_2)
+
+
+def _google_key(request: WebSocketRequest, query: str) -> str | None:
+    """The key from ``x-goog-api-key`` or ``?key=``."""
+    for name, value in request.headers:
+        if name.lower() == b"x-goog-api-key":
+            return value.decode("latin-1").strip()
+    keys = parse_qs(query).get("key")
+    return keys[0] if keys else None
+
+
 class _Server:
     def __init__(
         self,
@@ -65,6 +103,7 @@ class _Server:
         transcriber: Transcriber,
         faults: Faults,
         pacing: Pacing,
+        limits: Limits,
         require_api_key: str | None,
         seed: int,
         voice: Voice | None = None,
@@ -76,21 +115,44 @@ class _Server:
         self.transcriber = transcriber
         self.faults = faults
         self.pacing = pacing
+        self.limits = limits
         self.require_api_key = require_api_key
         self.seed = seed
         self.connections = 0
-        # Path -> handler. The Gemini Live path (Google's BidiGenerateContent) plugs in here.
+        self.store = SessionStore()
         self.routes: dict[str, Callable[[WebSocketRequest, str], Awaitable[None]]] = {
             OPENAI_PATH: self._serve_openai,
         }
+        for version in API_VERSIONS:
+            self.routes[gemini_path(version)] = functools.partial(self._serve_gemini, version)
 
     async def handle(self, request: WebSocketRequest) -> None:
+        """Answer one handshake and serve the connection.
+
+        A client that goes away at any point (even before reading the handshake answer) only
+        ends its own connection: nothing it does reaches the server's nursery.
+        """
+        try:
+            await self._route(request)
+        except _HANDSHAKE_ERRORS as exc:
+            logger.debug("local realtime server: a client went away: %r", exc)
+
+    async def _route(self, request: WebSocketRequest) -> None:
         target = urlsplit(request.path)
-        route = self.routes.get(target.path.rstrip("/"))
+        path = "/" + target.path.lstrip("/")
+        route = self.routes.get(path.rstrip("/"))
         if route is None:
             message = f"Invalid URL (GET {target.path})"
             await _reject(request, 404, _json_error(message, None))
             return
+        await route(request, target.query)
+
+    def _next_connection(self) -> tuple[int, Faults | None]:
+        self.connections += 1
+        number = self.connections
+        return number, self.faults if self.faults.applies_to(number) else None
+
+    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
         if self.require_api_key is not None:
             key = _api_key(request)
             if key is None:
@@ -100,16 +162,13 @@ class _Server:
                 )
                 await _reject(request, 401, _json_error(message, "invalid_api_key"))
                 return
-            if not hmac.compare_digest(key.encode(), self.require_api_key.encode()):
+            if not _same_key(key, self.require_api_key):
                 message = (
                     "Incorrect API key provided. You can find your API key at "
                     "https://platform.openai.com/account/api-keys."
                 )
                 await _reject(request, 401, _json_error(message, "invalid_api_key"))
                 return
-        await route(request, target.query)
-
-    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
         model = parse_qs(query).get("model", ["gpt-realtime"])[0]
         beta = any(
             name.lower() == b"openai-beta" and b"realtime" in value.lower()
@@ -117,9 +176,7 @@ class _Server:
         )
         subprotocol = "realtime" if "realtime" in request.proposed_subprotocols else None
         ws = await request.accept(subprotocol=subprotocol)
-        self.connections += 1
-        number = self.connections
-        faults = self.faults if self.faults.applies_to(number) else None
+        number, faults = self._next_connection()
         state = RealtimeServerState(
             model=model,
             seed=f"{self.seed}:{number}",
@@ -127,6 +184,7 @@ class _Server:
             faults=faults,
             now=time.time(),
             vad_factory=self.vad,
+            limits=self.limits,
         )
         try:
             await serve_connection(
@@ -135,14 +193,60 @@ class _Server:
                 brain=self.brain,
                 transcriber=self.transcriber,
                 faults=faults,
-                reject_beta=beta,
                 voice=self.voice,
+                limits=self.limits,
+                refuse=state.reject_beta() if beta else None,
             )
         except Exception:
             logger.exception("local realtime server: connection %d failed", number)
-            with trio.move_on_after(1.0) as scope:
-                scope.shield = True
-                await ws.aclose(1011, "internal server error")
+            await close_connection(ws, 1011, "internal server error")
+
+    async def _serve_gemini(self, version: str, request: WebSocketRequest, query: str) -> None:
+        if self.require_api_key is not None:
+            key = _google_key(request, query)
+            if key is None:
+                message = (
+                    "Method doesn't allow unregistered callers (callers without established "
+                    "identity). Please use API Key or other form of API consumer identity to "
+                    "call this API."
+                )
+                await _reject(request, 403, _google_error(403, "PERMISSION_DENIED", message))
+                return
+            if not _same_key(key, self.require_api_key):
+                message = "API key not valid. Please pass a valid API key."
+                body = _google_error(400, "INVALID_ARGUMENT", message, "API_KEY_INVALID")
+                await _reject(request, 400, body)
+                return
+        ws = await request.accept()
+        number, faults = self._next_connection()
+        state = GeminiServerState(
+            version=version,
+            seed=f"{self.seed}:{number}",
+            pacing=self.pacing,
+            faults=faults,
+            vad_factory=self.vad,
+            limits=self.limits,
+            store=self.store,
+        )
+        try:
+            await serve_connection(
+                ws,
+                state,
+                brain=self.brain,
+                transcriber=self.transcriber,
+                faults=faults,
+                voice=self.voice,
+                limits=self.limits,
+            )
+        except Exception:
+            logger.exception("local realtime server: connection %d failed", number)
+            await close_connection(ws, 1011, "Internal error occurred.")
+
+
+def gemini_url(url: str, version: str = "v1beta") -> str:
+    """The Gemini Live URL of the server whose OpenAI URL is ``url`` (what
+    :func:`serve_local_realtime` reports): same scheme, host and port."""
+    return url.removesuffix(OPENAI_PATH) + gemini_path(version)
 
 
 def _url(host: str, port: int, secure: bool) -> str:
@@ -163,9 +267,11 @@ async def serve_local_realtime(
     ssl_context: ssl.SSLContext | None = None,
     voice: Voice | None = None,
     vad: VadFactory | None = None,
+    limits: Limits | None = None,
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> NoReturn:
-    """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``.
+    """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``, and
+    Gemini Live on the same port at Google's path (:func:`gemini_url`).
 
     Use ``url = await nursery.start(serve_local_realtime, ...)``: the bound URL (with the real
     port when ``port=0``) is reported once the server accepts connections. Every connection is an
@@ -175,8 +281,12 @@ async def serve_local_realtime(
     voice with real speech (:data:`~trio_realtime.server.synth.Voice`) and ``vad`` the energy
     VAD (a :data:`~trio_realtime.server.vad.VadFactory`, e.g. :class:`FrameVad` over Silero):
     ``serve --speech`` passes both, with Whisper as the transcriber. ``require_api_key``
-    refuses other keys with HTTP 401 and an OpenAI-style JSON body (the key is never echoed);
-    otherwise any ``Authorization: Bearer`` value is accepted. ``seed`` makes the ids reproducible.
+    refuses other keys (the key is never echoed): on the OpenAI path with HTTP 401 and an
+    OpenAI-style JSON body; on the Gemini path (``x-goog-api-key`` or ``?key=``) with Google's
+    HTTP 403 (no key) or 400 (``API_KEY_INVALID``). Otherwise any key is accepted. ``seed``
+    makes the ids reproducible. ``limits`` (default :class:`Limits`) drops clients that stop
+    answering pings and bounds the audio a session keeps. A client that misbehaves, or goes
+    away at any point, only ends its own connection.
 
     Cancellation: runs until cancelled; cancelling closes the listener and every connection.
     """
@@ -185,6 +295,7 @@ async def serve_local_realtime(
         transcriber=transcriber,
         faults=faults if faults is not None else Faults(),
         pacing=pacing if pacing is not None else Pacing(),
+        limits=limits if limits is not None else Limits(),
         require_api_key=require_api_key,
         seed=seed,
         voice=voice,

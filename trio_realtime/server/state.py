@@ -3,40 +3,50 @@
 :class:`RealtimeServerState` holds one connection's session: effective config, conversation,
 input audio buffer with VAD, responses. Every method returns a list of *outputs* in wire order:
 event dicts (already stamped with ``event_id``) to send, and commands (:mod:`._commands`) the I/O
-shell must carry out at that point (start or stop a response task, transcribe, arm the idle
-timer, close). Nothing here sleeps or touches a socket, so it is unit-testable on its own.
+shell must carry out at that point (start or stop a response task, transcribe, arm a timer,
+close). Nothing here sleeps or touches a socket, so it is unit-testable on its own.
+
+Each client event type has a handler method (``_on_<name>``) registered with the fields it
+accepts; the conversation-item operations are pure functions in :mod:`._items`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-from ._apierror import ApiError, invalid_value, missing_parameter
+from . import _items
+from ._apierror import ApiError, invalid_type, invalid_value, missing_parameter
 from ._audio_input import InputAudio, decode_to_pcm16, sample_rate_of
-from ._commands import ArmIdleTimer, Close, Output, Transcribe
-from ._handlers import HANDLERS
+from ._check import as_str, check_keys, required
+from ._commands import ArmIdleTimer, Close, Output, Timer, Transcribe
 from ._ids import IdFactory
 from ._response import ResponseRun
 from ._responses import Responses
-from ._usage import audio_tokens, text_tokens
 from .brain import BrainReply, BrainRequest
-from .config import default_session, resolve_response
-from .conversation import Conversation, snapshot
+from .config import apply_session_update, default_session, resolve_response
+from .conversation import Conversation
 from .faults import Faults
+from .limits import Limits
 from .pacing import Pacing
-from .synth import Speech, words
+from .synth import Speech
 from .vad import SpeechStarted, VadEvent, VadFactory
 
 __all__ = ["RealtimeServerState"]
+
+_Handler = Callable[[dict[str, Any]], list[Output]]
 
 
 class RealtimeServerState:
     """One connection's protocol state (see the module docstring).
 
-    ``faults`` may carry ``fail_responses`` (the transport faults are the shell's business);
-    ``now`` is the unix time used for ``expires_at``.
+    ``faults`` may carry ``fail_responses`` and ``expire_after`` (the transport faults are the
+    shell's business); ``now`` is the unix time used for ``expires_at``; ``limits`` bounds the
+    audio kept (:class:`~.limits.Limits`).
     """
 
     def __init__(
@@ -48,21 +58,24 @@ class RealtimeServerState:
         faults: Faults | None = None,
         now: float = 0.0,
         vad_factory: VadFactory | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        limits = limits if limits is not None else Limits()
+        budget_ms = limits.retained_audio_seconds * 1000.0
         self.ids = IdFactory(seed)
         self.model = model
-        self.pacing = pacing if pacing is not None else Pacing()
+        self._pacing = pacing if pacing is not None else Pacing()
         self.faults = faults
         self.session = default_session(
             session_id=self.ids.new("sess"), model=model, expires_at=int(now) + 3600
         )
-        self.conversation = Conversation(self.ids.new("conv"))
-        self.audio = InputAudio(vad_factory)
+        self.conversation = Conversation(self.ids.new("conv"), audio_budget_ms=budget_ms)
+        self.audio = InputAudio(vad_factory, max_buffer_ms=budget_ms)
         self.audio.configure(self.input_config["format"], self.input_config["turn_detection"])
         self.responses = Responses(
             conversation=self.conversation,
             ids=self.ids,
-            pacing=self.pacing,
+            pacing=self._pacing,
             faults=faults,
             model=model,
             on_finished=self._response_finished,
@@ -72,6 +85,26 @@ class RealtimeServerState:
         self._speech_start_ms = 0.0
         self.idle_generation = 0
         self._idle_armed_ms = 0.0
+        self._handlers: dict[str, tuple[tuple[str, ...], _Handler]] = {
+            "session.update": (("session",), self._on_session_update),
+            "input_audio_buffer.append": (("audio",), self._on_append),
+            "input_audio_buffer.commit": ((), self._on_commit),
+            "input_audio_buffer.clear": ((), self._on_clear),
+            "output_audio_buffer.clear": ((), self._on_clear_output),
+            "conversation.item.create": (("item", "previous_item_id"), self._on_item_create),
+            "conversation.item.retrieve": (("item_id",), self._on_item_retrieve),
+            "conversation.item.delete": (("item_id",), self._on_item_delete),
+            "conversation.item.truncate": (
+                ("item_id", "content_index", "audio_end_ms"),
+                self._on_item_truncate,
+            ),
+            "response.create": (("response",), self._on_response_create),
+            "response.cancel": (("response_id",), self._on_response_cancel),
+        }
+
+    @property
+    def pacing(self) -> Pacing:
+        return self._pacing
 
     @property
     def input_config(self) -> dict[str, Any]:
@@ -81,8 +114,15 @@ class RealtimeServerState:
     # -- entry points --------------------------------------------------------------------------
 
     def start(self) -> list[Output]:
-        """The first frame of every session: ``session.created``."""
-        return [self.ids.event("session.created", session=self.session)]
+        """The first frame of every session, ``session.created`` (and the expiry timer)."""
+        out: list[Output] = [self.ids.event("session.created", session=self.session)]
+        if self.faults is not None and self.faults.expire_after is not None:
+            out.append(Timer("expire", self.faults.expire_after))
+        return out
+
+    def encode(self, message: dict[str, Any]) -> str:
+        """Server events are JSON text frames."""
+        return orjson.dumps(message).decode()
 
     def receive(self, message: str | bytes) -> list[Output]:
         """Handle one client frame (JSON text)."""
@@ -99,21 +139,120 @@ class RealtimeServerState:
         return self.receive_event(event)
 
     def receive_event(self, event: dict[str, Any]) -> list[Output]:
-        """Handle one parsed client event; any ApiError becomes one ``error`` event."""
-        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        """Handle one parsed client event; any ApiError becomes one ``error`` event.
+
+        A non-string ``event_id`` is rejected (``invalid_type``, nothing else happens), as the
+        service does; a valid one is echoed in the error of a failing event.
+        """
+        event_id = event.get("event_id")
+        if event_id is not None and not isinstance(event_id, str):
+            return [self._error(invalid_type("event_id", "a string", event_id), None)]
         try:
             type_ = event.get("type")
             if type_ is None:
                 raise missing_parameter("type")
-            handler = HANDLERS.get(type_) if isinstance(type_, str) else None
-            if handler is None:
-                raise invalid_value("type", type_, sorted(HANDLERS))
-            return handler(self, event)
+            entry = self._handlers.get(type_) if isinstance(type_, str) else None
+            if entry is None:
+                raise invalid_value("type", type_, sorted(self._handlers))
+            keys, handler = entry
+            check_keys(event, ("type", "event_id", *keys), "")
+            return handler(event)
         except ApiError as error:
             return [self._error(error, event_id)]
 
     def _error(self, error: ApiError, event_id: str | None) -> dict[str, Any]:
         return self.ids.event("error", error=error.payload(event_id))
+
+    # -- client event handlers -----------------------------------------------------------------
+
+    def _on_session_update(self, event: dict[str, Any]) -> list[Output]:
+        self.session = apply_session_update(self.session, event.get("session"))
+        inp = self.input_config
+        self.audio.configure(inp["format"], inp["turn_detection"])
+        out: list[Output] = [self.ids.event("session.updated", session=self.session)]
+        detector = inp["turn_detection"]
+        if detector and detector.get("idle_timeout_ms") and self.responses.active is None:
+            out.append(self.arm_idle(detector["idle_timeout_ms"] / 1000.0))
+        return out
+
+    def _on_append(self, event: dict[str, Any]) -> list[Output]:
+        encoded = as_str(required(event, "audio", ""), "audio")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(
+                "Invalid 'audio': expected base64-encoded audio.",
+                code="invalid_value",
+                param="audio",
+            ) from None
+        out: list[Output] = []
+        for boundary in self.audio.append(data):
+            out += self.on_speech(boundary)
+        self.audio.trim()
+        return out
+
+    def _on_commit(self, event: dict[str, Any]) -> list[Output]:
+        buffered = self.audio.buffered_ms
+        if buffered < 100:
+            raise ApiError(
+                "Error committing input audio buffer: buffer too small. Expected at least 100ms "
+                f"of audio, but buffer only has {buffered:.2f}ms of audio.",
+                code="input_audio_buffer_commit_empty",
+            )
+        item_id = self.speech_item or self.ids.new("item")
+        self.speech_item = None
+        return self.commit_audio(item_id, self.audio.take_all())
+
+    def _on_clear(self, event: dict[str, Any]) -> list[Output]:
+        self.audio.clear()
+        self.speech_item = None
+        return [self.ids.event("input_audio_buffer.cleared")]
+
+    def _on_clear_output(self, event: dict[str, Any]) -> list[Output]:
+        raise ApiError(
+            "output_audio_buffer.clear is only supported for WebRTC and SIP sessions.",
+            code="invalid_value",
+            param="type",
+        )
+
+    def _on_item_create(self, event: dict[str, Any]) -> list[Output]:
+        new = _items.create(self.conversation, self.ids, event, self.audio.bytes_per_ms)
+        out: list[Output] = list(new.events)
+        if new.audio is None:
+            return out
+        if new.transcript is not None:
+            self.heard[new.item_id] = new.transcript
+        else:
+            fmt = self.audio.format
+            pcm = decode_to_pcm16(new.audio, fmt)
+            out.append(Transcribe(new.item_id, pcm, sample_rate_of(fmt), False))
+        return out
+
+    def _on_item_retrieve(self, event: dict[str, Any]) -> list[Output]:
+        return list(_items.retrieve(self.conversation, self.ids, event))
+
+    def _on_item_delete(self, event: dict[str, Any]) -> list[Output]:
+        return list(_items.delete(self.conversation, self.ids, event))
+
+    def _on_item_truncate(self, event: dict[str, Any]) -> list[Output]:
+        return list(_items.truncate(self.conversation, self.ids, event))
+
+    def _on_response_create(self, event: dict[str, Any]) -> list[Output]:
+        config = resolve_response(self.session, event.get("response"))
+        out = self.responses.start(config, self.audio_ms_by_item())
+        self.idle_generation += 1
+        return out
+
+    def _on_response_cancel(self, event: dict[str, Any]) -> list[Output]:
+        wanted = event.get("response_id")
+        run = self.responses.active
+        if wanted is not None:
+            run = self.responses.get(as_str(wanted, "response_id"))
+        if run is None or run.finished:
+            raise ApiError(
+                "Cancellation failed: no active response found", code="response_cancel_not_active"
+            )
+        return self.responses.cancel(run, "client_cancelled")
 
     # -- driving responses (called by the shell for a StartResponse) -----------------------------
 
@@ -152,7 +291,7 @@ class RealtimeServerState:
         idle_ms = detector.get("idle_timeout_ms") if detector else None
         if run.conversation is None or not idle_ms or run.reason == "turn_detected":
             return []
-        played = run.audio_ms / 1000.0 * (1.0 - 1.0 / self.pacing.audio_speed)
+        played = run.audio_ms / 1000.0 * (1.0 - 1.0 / self._pacing.audio_speed)
         return [self.arm_idle(idle_ms / 1000.0 + played)]
 
     # -- transcription (called by the shell for a Transcribe) -----------------------------------
@@ -164,58 +303,13 @@ class RealtimeServerState:
     def transcription_events(self, item_id: str) -> list[Output]:
         """The input-transcription delta(s) and ``completed`` for ``item_id``."""
         text = self.heard.get(item_id, "")
-        item = self.conversation.get(item_id)
-        if item is not None:
-            for part in item.get("content", ()):
-                if part.get("type") == "input_audio":
-                    part["transcript"] = text
-        out: list[Output] = []
-        for piece in words(text):
-            out.append(
-                self.ids.event(
-                    "conversation.item.input_audio_transcription.delta",
-                    item_id=item_id,
-                    content_index=0,
-                    delta=piece,
-                )
-            )
-        seconds = (self.conversation.audio_ms(item_id) or 0.0) / 1000.0
-        spent_in, spent_out = audio_tokens(seconds * 1000), text_tokens(text)
-        out.append(
-            self.ids.event(
-                "conversation.item.input_audio_transcription.completed",
-                item_id=item_id,
-                content_index=0,
-                transcript=text,
-                usage={
-                    "type": "tokens",
-                    "input_tokens": spent_in,
-                    "output_tokens": spent_out,
-                    "total_tokens": spent_in + spent_out,
-                    "input_token_details": {"text_tokens": 0, "audio_tokens": spent_in},
-                },
-            )
-        )
-        return out
+        return list(_items.transcription_completed(self.conversation, self.ids, item_id, text))
 
     def transcription_failed(self, item_id: str, message: str) -> list[Output]:
         self.heard.setdefault(item_id, "")
-        error = {
-            "type": "invalid_request_error",
-            "code": "transcription_failed",
-            "message": message,
-            "param": None,
-        }
-        return [
-            self.ids.event(
-                "conversation.item.input_audio_transcription.failed",
-                item_id=item_id,
-                content_index=0,
-                error=error,
-            )
-        ]
+        return list(_items.transcription_failed(self.ids, item_id, message))
 
-    # -- timers --------------------------------------------------------------------------------
+    # -- timers and injected faults --------------------------------------------------------------
 
     def arm_idle(self, delay: float) -> ArmIdleTimer:
         self.idle_generation += 1
@@ -249,11 +343,26 @@ class RealtimeServerState:
             resolve_response(self.session, None), self.audio_ms_by_item()
         )
 
+    def timer_fired(self, name: str) -> list[Output]:
+        return self.expire() if name == "expire" else []
+
     def expire(self) -> list[Output]:
         """The session hit its maximum duration: ``session_expired``, then close."""
         assert self.faults is not None
         error = ApiError(self.faults.expiry_message(), code="session_expired")
         return [self._error(error, None), Close(self.faults.expire_close_code, "session expired")]
+
+    def injected_error(self) -> list[Output]:
+        """``Faults.error_after``: one ``error`` event with the configured fields."""
+        faults = self.faults if self.faults is not None else Faults()
+        error = {
+            "type": faults.error_type,
+            "code": faults.error_code,
+            "message": faults.error_message,
+            "param": None,
+            "event_id": None,
+        }
+        return [self.ids.event("error", error=error)]
 
     def reject_beta(self) -> list[Output]:
         """The client asked for the retired beta interface (``OpenAI-Beta: realtime=v1``)."""
@@ -264,7 +373,7 @@ class RealtimeServerState:
         )
         return [self._error(error, None), Close(4000, "beta_api_shape_disabled")]
 
-    # -- helpers ---------------------------------------------------------------------------------
+    # -- input audio turns -------------------------------------------------------------------------
 
     def audio_ms_by_item(self) -> dict[str, float]:
         found = {}
@@ -274,25 +383,9 @@ class RealtimeServerState:
                 found[item["id"]] = ms
         return found
 
-    def item_events(self, item: dict[str, Any], previous: str | None) -> list[Output]:
-        return [
-            self.ids.event(
-                "conversation.item.added", previous_item_id=previous, item=snapshot(item)
-            ),
-            self.ids.event(
-                "conversation.item.done", previous_item_id=previous, item=snapshot(item)
-            ),
-        ]
-
     def commit_audio(self, item_id: str, audio: bytes, *, transcribe: bool = True) -> list[Output]:
         """Turn buffered ``audio`` into user item ``item_id`` (committed + added + done)."""
-        item = {
-            "id": item_id,
-            "type": "message",
-            "status": "completed",
-            "role": "user",
-            "content": [{"type": "input_audio", "transcript": None}],
-        }
+        item = _items.user_audio_item(item_id)
         previous = self.conversation.insert(item)
         self.conversation.set_audio(item_id, audio, self.audio.bytes_per_ms)
         out: list[Output] = [
@@ -300,7 +393,7 @@ class RealtimeServerState:
                 "input_audio_buffer.committed", previous_item_id=previous, item_id=item_id
             )
         ]
-        out += self.item_events(item, previous)
+        out += _items.item_events(self.ids, item, previous)
         if transcribe:
             fmt = self.audio.format
             emit = self.input_config["transcription"] is not None
