@@ -271,7 +271,7 @@ async def serve_local_realtime(
     task_status: trio.TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> NoReturn:
     """Serve the OpenAI Realtime GA protocol on ``ws://host:port/v1/realtime?model=...``, and
-    Gemini Live on the same port at Google's path (:func:`gemini_url`).
+    Gemini Live on the same port at Google's path (:func:`~trio_realtime.server.gemini_url`).
 
     Use ``url = await nursery.start(serve_local_realtime, ...)``: the bound URL (with the real
     port when ``port=0``) is reported once the server accepts connections. Every connection is an

@@ -2,7 +2,7 @@
 
 Each function returns one server event as a dict, shaped as the OpenAI service sends it (every
 builder's output validates against the official ``openai`` package's server event types; the
-project's test suite checks that). Send them with :meth:`ScriptedPeer.send`::
+project's test suite checks that). Send them with :meth:`~trio_realtime.testing.ScriptedPeer.send`::
 
     await peer.send(*frames.text_turn("resp_1", "item_1", "Hello!"))
 """
