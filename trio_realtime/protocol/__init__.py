@@ -1,7 +1,7 @@
 """Sans-I/O protocol codecs: wire JSON <-> neutral events and commands (no trio, no sockets).
 
 :class:`Codec` is the interface the session is written against; :class:`OpenAIProtocol`
-implements it for the OpenAI Realtime GA protocol.
+implements it for the OpenAI Realtime GA protocol, :class:`GeminiProtocol` for Gemini Live.
 """
 
 from ._codec import (
@@ -10,8 +10,11 @@ from ._codec import (
     CodecStatistics,
     CodecTraits,
     Message,
+    Messages,
     UnsupportedCommand,
+    messages_of,
 )
+from .gemini import GeminiProtocol, classify_close
 from .openai import OpenAIProtocol, classify_error
 from .signals import (
     AssistantItemAdded,
@@ -34,8 +37,10 @@ __all__ = [
     "CodecStatistics",
     "CodecTraits",
     "Decoded",
+    "GeminiProtocol",
     "GoAway",
     "Message",
+    "Messages",
     "OpenAIProtocol",
     "ProtocolViolation",
     "ResponseRejected",
@@ -46,5 +51,7 @@ __all__ = [
     "ToolCallReady",
     "ToolCallsCancelled",
     "UnsupportedCommand",
+    "classify_close",
     "classify_error",
+    "messages_of",
 ]
