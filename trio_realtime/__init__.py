@@ -68,7 +68,7 @@ from .events import (
     event_from_dict,
     event_to_dict,
 )
-from .gateways import Gateway, OpenAIGateway
+from .gateways import Gateway, GeminiGateway, OpenAIGateway
 from .tools import Tool, ToolContext
 
 __version__ = "0.1.0"
@@ -89,6 +89,7 @@ __all__ = [
     "Error",
     "EventStream",
     "Gateway",
+    "GeminiGateway",
     "InterruptPolicy",
     "Interrupted",
     "OpenAIGateway",

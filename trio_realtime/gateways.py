@@ -16,11 +16,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import trio
 
 from ._errors import RealtimeConnectionError
+from ._gateway_gemini import ContextCompression, GeminiGateway
 from .config import Config
 from .protocol import Codec, OpenAIProtocol
 from .transport import Transport, connect_websocket_transport
 
-__all__ = ["Gateway", "OpenAIGateway"]
+__all__ = ["ContextCompression", "Gateway", "GeminiGateway", "OpenAIGateway"]
 
 OPENAI_URL = "wss://api.openai.com/v1/realtime"
 
