@@ -414,3 +414,20 @@ async def test_a_close_code_ends_the_session(autojump_clock: trio.testing.MockCl
             await session.send_text("still there?")
         error, retryable = rt.GeminiGateway.classify_close(closed.code, closed.message)
         assert error is not None and error.code == "internal_error" and retryable
+
+
+async def test_a_cancelled_update_changes_neither_the_codec_nor_the_wire(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with trio.open_nursery() as nursery:
+        session, peer = await _connect(nursery)
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await session.update(instructions="Be brief.")
+        assert session._rt.codec.config.instructions is None  # encoded only past the checkpoint
+        await session.update(instructions="Be brief.")
+        message = await peer.expect("contextUpdate")
+        assert message["contextUpdate"]["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
+        await trio.testing.wait_all_tasks_blocked()
+        peer.assert_nothing_left()
+        await session.aclose()
