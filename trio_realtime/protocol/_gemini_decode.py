@@ -16,9 +16,9 @@ Gemini has no response, item or speech events, so turns and users' utterances ar
   if the generation was already complete) or right after a ``toolCall`` (its calls form the
   batch; the model waits for their answers and continues in a new turn). The final transcript
   (or text) is published when the turn ends;
-- a **user utterance** (``user_<n>``) opens at its first ``inputTranscription`` fragment or at
-  a barge-in, and closes (``user_transcript``) at ``finished``, when the model turn answering it
-  ends, or when a barge-in interrupts that turn;
+- a **user utterance** (``user_<n>``, see :mod:`._gemini_users`) opens at its first
+  ``inputTranscription`` fragment or at a barge-in, and closes (``user_transcript``) at
+  ``finished``, when the model turn answering it ends, or when a barge-in interrupts that turn;
 - ``interrupted`` is the barge-in: ``user_speech_started`` for the new utterance (``at_ms`` is
   the input audio sent so far, since Gemini gives no offset), which makes the turn machine
   interrupt the turn; ``user_speech_stopped`` follows when the next model turn starts
@@ -61,15 +61,12 @@ from ..events import (
     ToolCallArgsDelta,
     ToolCallStarted,
     Usage,
-    UserSpeechStarted,
-    UserSpeechStopped,
-    UserTranscript,
-    UserTranscriptDelta,
 )
 from ._codec import CodecCounters
 from ._gemini_fields import audio_rate, b64decode, duration_ms, req_list, usage_of
 from ._gemini_setup import text_by_transcript
 from ._gemini_state import GeminiState
+from ._gemini_users import Utterances
 from ._openai_fields import BadField, json_type, opt_str, req_obj, req_str
 from .signals import (
     Decoded,
@@ -130,16 +127,6 @@ class _ModelTurn:
     resampler: StreamResampler | None = None
 
 
-@attrs.define
-class _Utterance:
-    item_id: str
-    opened_in: str | None  # the model turn open when it started (a barge-in candidate)
-    parts: list[str] = attrs.Factory(list)
-    speaking: bool = False  # user_speech_started published, user_speech_stopped not yet
-    answered_by: str | None = None
-    strip: bool = True
-
-
 class GeminiDecoder:
     """Decodes the server messages of one connection (see the module docstring)."""
 
@@ -149,7 +136,7 @@ class GeminiDecoder:
         self.counters = CodecCounters()
         self._ready = False
         self._turn: _ModelTurn | None = None
-        self._user: _Utterance | None = None
+        self._users = Utterances(state)
         self._draining: _ModelTurn | None = None  # interrupted, its turnComplete not yet seen
         self._seen_calls: dict[str, None] = {}
         self._frame_usage: Usage | None = None
@@ -234,18 +221,10 @@ class GeminiDecoder:
     def _on_voice_activity(self, body: dict[str, Any], out: _Out) -> None:
         kind = opt_str(body, "type")
         at_ms = duration_ms(body.get("audioOffset"))
-        at = at_ms if at_ms is not None else self._state.input_ms
         if kind == "ACTIVITY_START":
-            user = self._user
-            if user is None or user.answered_by is not None:
-                self._close_user(out)
-                user = self._open_user()
-            if not user.speaking:
-                user.speaking = True
-                out.append(UserSpeechStarted(at_ms=at, item_id=user.item_id))
-        elif kind == "ACTIVITY_END" and self._user is not None and self._user.speaking:
-            self._user.speaking = False
-            out.append(UserSpeechStopped(at_ms=at, item_id=self._user.item_id))
+            self._users.speech_started(at_ms, out)
+        elif kind == "ACTIVITY_END":
+            self._users.speech_stopped(at_ms, out)
 
     def _on_cancellation(self, body: dict[str, Any], out: _Out) -> None:
         ids = req_list(body, "ids", "toolCallCancellation.")
@@ -271,7 +250,7 @@ class GeminiDecoder:
             self._on_interrupted(out)
         if "inputTranscription" in content:
             body = req_obj(content, "inputTranscription", "serverContent.")
-            self._on_input_transcript(opt_str(body, "text") or "", body.get("finished"), out)
+            self._users.transcript(opt_str(body, "text") or "", body.get("finished"), out)
 
     def _on_turn_end(self, content: dict[str, Any], out: _Out) -> None:
         turn = self._turn
@@ -295,12 +274,7 @@ class GeminiDecoder:
         turn = self._turn = _ModelTurn(turn_id=turn_id, item_id=f"{turn_id}_out")
         state.open_turn = turn_id
         state.reply_pending = False
-        user = self._user
-        if user is not None and user.answered_by is None:
-            user.answered_by = turn_id
-            if user.speaking:
-                user.speaking = False
-                out.append(UserSpeechStopped(at_ms=state.input_ms, item_id=user.item_id))
+        self._users.turn_started(turn_id, out)
         out.append(AssistantTurnStarted(turn_id=turn_id))
         return turn
 
@@ -325,12 +299,7 @@ class GeminiDecoder:
         )
         self._turn = None
         self._state.open_turn = None
-        user = self._user
-        if user is not None and (
-            user.answered_by == turn.turn_id
-            or (user.opened_in == turn.turn_id and reason != "interrupted")
-        ):
-            self._close_user(out)
+        self._users.turn_ended(turn.turn_id, interrupted=reason == "interrupted", out=out)
 
     def _on_parts(self, parts: list[Any], out: _Out) -> None:
         native_text = not self._state.config.audio_output and not text_by_transcript(
@@ -409,15 +378,7 @@ class GeminiDecoder:
             out.append(AssistantTextDelta(turn_id=turn.turn_id, item_id=turn.item_id, delta=delta))
 
     def _on_interrupted(self, out: _Out) -> None:
-        user = self._user
-        if user is not None and user.answered_by is not None:
-            self._close_user(out)  # the utterance the turn answered is over
-            user = None
-        if user is None:
-            user = self._open_user()
-        if not user.speaking:
-            user.speaking = True
-            out.append(UserSpeechStarted(at_ms=self._state.input_ms, item_id=user.item_id))
+        self._users.barge_in(out)  # user_speech_started while the turn is still open
         turn = self._turn
         if turn is not None:
             self._end_turn(out, "completed" if turn.generated else "cancelled", "interrupted")
@@ -451,34 +412,6 @@ class GeminiDecoder:
                 ToolCallReady(turn_id=turn.turn_id, call_id=call_id, name=name, arguments=arguments)
             )
         self._end_turn(out, "completed", None)  # the model now waits for the answers
-
-    # -- the user's utterances ----------------------------------------------------------------
-
-    def _open_user(self) -> _Utterance:
-        user = self._user = _Utterance(
-            item_id=self._state.new_id("user"), opened_in=self._state.open_turn
-        )
-        return user
-
-    def _close_user(self, out: _Out) -> None:
-        user, self._user = self._user, None
-        if user is None:
-            return
-        if user.speaking:
-            out.append(UserSpeechStopped(at_ms=self._state.input_ms, item_id=user.item_id))
-        if user.parts:
-            out.append(UserTranscript(item_id=user.item_id, text="".join(user.parts)))
-
-    def _on_input_transcript(self, text: str, finished: object, out: _Out) -> None:
-        if text:
-            user = self._user if self._user is not None else self._open_user()
-            delta = text.lstrip() if user.strip else text
-            if delta:
-                user.strip = False
-                user.parts.append(delta)
-                out.append(UserTranscriptDelta(item_id=user.item_id, delta=delta))
-        if finished is True:
-            self._close_user(out)
 
     # -- session ------------------------------------------------------------------------------
 
