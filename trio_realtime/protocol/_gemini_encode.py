@@ -20,6 +20,7 @@ command                Gemini Live
 ``cancel_response``    ``activityStart`` (turn detection off: it interrupts the model), else
                        nothing (Gemini cannot cancel a turn on request)
 ``tool_outputs``       one ``toolResponse`` with a ``functionResponses`` entry per call
+                       (each announced call answered once, never a withdrawn one)
 ``truncate``,          nothing (the server keeps what it sent; there is no item to cut)
 ``delete_item``
 ``session_update``     ``contextUpdate`` (instructions, tools), nothing for local settings;
@@ -146,19 +147,24 @@ class GeminiEncoder:
         return ACTIVITY_START
 
     def tool_outputs(self, outputs: Sequence[tuple[str, str]]) -> list[str]:
-        """One ``toolResponse`` for the whole batch (nothing for calls it must not answer)."""
-        state = self._state
-        responses = []
-        for call_id, output in outputs:
-            if call_id in state.stale_calls:
-                continue
-            responses.append(tool_response(call_id, state.calls.pop(call_id, None), output))
+        """One ``toolResponse`` for the whole batch.
+
+        Only calls this connection announced and nobody answered yet are answered (each once):
+        an output for a call answered before, withdrawn by the server, or issued on an earlier
+        connection (the resumed server never issued it) is left out.
+        """
+        calls = self._state.calls
+        responses = [
+            tool_response(call_id, calls.pop(call_id), output)
+            for call_id, output in outputs
+            if call_id in calls
+        ]
         if not responses:
             return []
         return [orjson.dumps({"toolResponse": {"functionResponses": responses}}).decode()]
 
 
-def tool_response(call_id: str, name: str | None, output: str) -> dict[str, Any]:
+def tool_response(call_id: str, name: str, output: str) -> dict[str, Any]:
     """A ``functionResponses`` entry: ``{"output": value}`` or our ``{"error": message}``.
 
     ``output`` is the session's wire string: JSON text is sent as the value it encodes (a
@@ -170,8 +176,4 @@ def tool_response(call_id: str, name: str | None, output: str) -> dict[str, Any]
         value = output
     is_error = isinstance(value, dict) and list(value) == ["error"]
     response = value if is_error else {"output": value}
-    entry: dict[str, Any] = {"id": call_id}
-    if name:
-        entry["name"] = name
-    entry["response"] = response
-    return entry
+    return {"id": call_id, "name": name, "response": response}

@@ -51,8 +51,6 @@ class GeminiState:
         self.open_turn: str | None = None
         #: Calls announced and not yet answered or withdrawn: call_id -> function name.
         self.calls: dict[str, str] = {}
-        #: Calls of an earlier connection that this one must not answer (see ``resumed``).
-        self.stale_calls: dict[str, None] = {}
         self._next = {"turn": 1, "user": 1, "call": 1}
 
     @property
@@ -80,10 +78,9 @@ class GeminiState:
     def resumed(self, handle: str) -> GeminiState:
         """The state of the next connection, resuming this session with ``handle``.
 
-        The configuration, session id and id counters carry over. Calls still waiting here
-        were issued after the last resumable point (Gemini never offers a resumable handle while
-        a call is pending), so the resumed server does not know them: they become stale and
-        are never answered on the new connection.
+        The configuration, session id and id counters carry over; the calls waiting here do
+        not: they were issued after the last resumable point (Gemini never offers a resumable
+        handle while a call is pending), so the resumed server does not know them.
         """
         state = GeminiState(
             self.config,
@@ -94,6 +91,4 @@ class GeminiState:
         )
         state._next = dict(self._next)
         state.input_samples = self.input_samples
-        stale = [*self.stale_calls, *self.calls][-MAX_OPEN_CALLS:]
-        state.stale_calls = dict.fromkeys(stale)
         return state

@@ -114,7 +114,7 @@ class GeminiProtocol:
 
         Its ``open()`` sends the same configuration with ``sessionResumption.handle``; turn,
         utterance and call ids continue where this codec stopped. Calls still unanswered here
-        are not answered on the new connection (the resumed server never issued them: Gemini
+        are never answered on the new connection (the resumed server never issued them: Gemini
         gives no resumable handle while a call is pending). Raises ``UnsupportedCommand`` when
         no resumable handle arrived (resumption off, or too early).
         """
@@ -178,7 +178,8 @@ class GeminiProtocol:
         return self.encoder.cancel_response(response_id)
 
     def tool_outputs(self, outputs: Sequence[tuple[str, str]]) -> list[str]:
-        """One ``toolResponse`` with every output of the batch, in order."""
+        """One ``toolResponse`` with the outputs of the batch, in order: each call this
+        connection announced is answered once; withdrawn or unknown calls never."""
         return self.encoder.tool_outputs(outputs)
 
     def truncate(self, item_id: str, audio_end_ms: int) -> None:

@@ -89,6 +89,6 @@ def test_calls_pending_at_resumption_are_never_answered_on_the_new_connection() 
     assert message["toolResponse"]["functionResponses"] == [
         {"id": "c2", "name": "f", "response": {"output": "ok"}}
     ]
-    twice = resumed.resumed()  # chains keep the ids going and the stale calls stale
+    twice = resumed.resumed()  # a chain of resumptions: still never answered
     assert twice.tool_outputs([("c1", "x")]) == []
     assert setup_of(twice)["sessionResumption"] == {"handle": "h1"}

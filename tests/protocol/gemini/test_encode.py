@@ -307,11 +307,14 @@ def test_tool_outputs_one_response_with_outputs_and_errors() -> None:
     assert protocol.tool_outputs([]) == []
 
 
-def test_an_answered_call_is_forgotten_and_an_unknown_one_has_no_name() -> None:
-    protocol = _with_calls(("c1", "a"))
-    sent(protocol.tool_outputs([("c1", "1")]))
-    (message,) = sent(protocol.tool_outputs([("c1", "1")]))
-    assert message["toolResponse"]["functionResponses"] == [{"id": "c1", "response": {"output": 1}}]
+def test_each_call_is_answered_once_and_unknown_or_withdrawn_ones_never() -> None:
+    protocol = _with_calls(("c1", "a"), ("c2", "b"))
+    feed(protocol, [{"toolCallCancellation": {"ids": ["c2"]}}])
+    (message,) = sent(protocol.tool_outputs([("c1", "1"), ("c2", "2"), ("zz", "3")]))
+    assert message["toolResponse"]["functionResponses"] == [
+        {"id": "c1", "name": "a", "response": {"output": 1}}
+    ]
+    assert protocol.tool_outputs([("c1", "1")]) == []  # answered already
 
 
 # -- session updates -----------------------------------------------------------------------

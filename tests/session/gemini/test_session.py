@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 import trio
 import trio.testing
@@ -13,6 +14,8 @@ import trio.testing
 import trio_realtime as rt
 from trio_realtime.testing import GeminiPeer, MemoryGateway
 from trio_realtime.testing import gemini_frames as g
+
+from ...protocol.gemini.genai_wire import validate_client
 
 MODEL = "gemini-2.5-flash-native-audio-preview-12-2025"
 
@@ -32,6 +35,7 @@ class Recorder:
     async def frames_from(self, peer: GeminiPeer) -> None:
         while True:
             frame = await peer.receive()
+            validate_client(orjson.dumps(frame).decode())  # as google-genai would accept it
             self.frames.append((trio.current_time(), frame))
 
     async def events_from(self, session: rt.RealtimeSession) -> None:
