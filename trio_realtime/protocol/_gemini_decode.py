@@ -171,7 +171,7 @@ class GeminiDecoder:
     # -- one message --------------------------------------------------------------------------
 
     def _decode(self, msg: dict[str, Any], out: _Out) -> None:
-        for key in msg.keys() - _TOP_LEVEL:
+        for key in [k for k in msg if k not in _TOP_LEVEL]:  # in wire order
             self.counters.bump(self.counters.unknown_event_types, key)
             if self._server_events:
                 out.append(ServerEvent(provider="gemini", type=key, data=msg))
@@ -324,7 +324,10 @@ class GeminiDecoder:
             self.counters.bump(self.counters.unknown_fields, f"inlineData.{mime or '?'}")
             return
         data = b64decode(req_str(blob, "data", "inlineData."), "inlineData.data")
-        turn = self._draining if self._turn is None and self._draining else self._start_turn(out)
+        if self._turn is None and self._draining is not None:
+            turn = self._draining  # a late chunk of the interrupted turn
+        else:
+            turn = self._start_turn(out)
         turn.audio = True
         if turn.carry:
             data, turn.carry = turn.carry + data, b""
