@@ -152,6 +152,11 @@ def environment(
     env["DOCS_SERVER_URL"] = server_url
     if USE_OPENAI_BASE_URL:
         env["OPENAI_BASE_URL"] = server_url.replace("ws://", "http://").removesuffix("/realtime")
+    # rt.GeminiGateway() with no url honours $GOOGLE_GEMINI_BASE_URL (as google-genai does)
+    env["GOOGLE_GEMINI_BASE_URL"] = server_url.replace("ws://", "http://").removesuffix(
+        "/v1/realtime"
+    )
+    env["GOOGLE_API_KEY"] = "test-google-key"
     if block.marker("fake-audio-devices") is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(FAKES), env.get("PYTHONPATH", "")])
         env["FAKE_MICROPHONE_PCM"] = str(mic)

@@ -132,6 +132,7 @@ CASES = {
             "[session_ended]",
         ),
     ),
+    "gemini": Case(("gemini",), ("connected: gemini", "[calling get_weather", "bye")),
     "no key for --openai": Case(
         ("text_chat", "--openai"),
         ("error: --openai needs your API key in the OPENAI_API_KEY variable",),

@@ -69,7 +69,7 @@ from .events import (
     event_to_dict,
 )
 from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
-from .gateways import Gateway, OpenAIGateway
+from .gateways import Gateway, GeminiGateway, OpenAIGateway
 from .tools import Tool, ToolContext
 
 _secrets.install_log_filter()
@@ -93,6 +93,7 @@ __all__ = [
     "Error",
     "EventStream",
     "Gateway",
+    "GeminiGateway",
     "InterruptPolicy",
     "Interrupted",
     "OpenAIGateway",

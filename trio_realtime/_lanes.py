@@ -89,20 +89,29 @@ class WriterLanes:
         queue.append((message, barrier))
         self._not_empty.unpark()
 
-    async def put(self, lane: Lane, message: Message, *, barrier: bool = False) -> None:
-        """Queue ``message``, waiting while ``lane`` is full.
+    async def wait_room(self, lane: Lane) -> None:
+        """Wait until a ``put`` into ``lane`` would not wait (then queue with :meth:`force`).
 
-        Cancellation: if cancelled, the message was not queued. Raises the close error if the
-        lanes are (or become) closed.
+        For a message that must be encoded only once it can be queued at once (the codec's
+        state then never runs ahead of the wire). Cancellation: nothing happened. Raises the
+        close error if the lanes are (or become) closed.
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         queue = self._queues[lane]
         while True:
             self._check()
             if len(queue) < self._sizes[lane]:
-                break
+                return
             await self._not_full[lane].park()
-        queue.append((message, barrier))
+
+    async def put(self, lane: Lane, message: Message, *, barrier: bool = False) -> None:
+        """Queue ``message``, waiting while ``lane`` is full.
+
+        Cancellation: if cancelled, the message was not queued. Raises the close error if the
+        lanes are (or become) closed.
+        """
+        await self.wait_room(lane)
+        self._queues[lane].append((message, barrier))
         self._not_empty.unpark()
         await trio.lowlevel.cancel_shielded_checkpoint()
 

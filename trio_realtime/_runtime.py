@@ -272,6 +272,11 @@ class SessionRuntime:
             return
         self.closing = True
         error = self._note_close(info)
+        if info.initiator != "client" and self._violation is None:
+            verdict = self.codec.describe_close(info.code, error.reason)
+            self.apply(verdict.events)  # e.g. Gemini's quota close: rate_limited
+            if verdict.error_code is not None and self._fatal is None:
+                self._fatal = ProviderError(verdict.message, code=verdict.error_code)
         initiator = "error" if self._violation is not None else info.initiator
         reason: Literal["server", "error"] = "server" if initiator == "server" else "error"
         text = error.reason

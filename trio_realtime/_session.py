@@ -14,7 +14,8 @@ they raise :class:`~trio_realtime.SessionClosedError`, after ``aclose()``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ from ._lanes import Lane
 from ._runtime import SessionRuntime
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
-from .protocol import Codec, CodecStatistics
+from .protocol import Codec, CodecStatistics, Messages, messages_of
 from .transport import Transport, TransportStatistics
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
@@ -124,6 +125,20 @@ class RealtimeSession:
         """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
         return "audio" if self._rt.lanes.has_barrier("audio") else "control"
 
+    async def _queue(
+        self, lane: Lane, encode: Callable[[], Messages], *, barrier: bool = False
+    ) -> None:
+        """Wait for room in ``lane``, then encode and queue the message(s) together.
+
+        Encoding only once there is room keeps the codec's state (e.g. an open Gemini
+        activity, a resampler) in step with the wire: if cancelled while waiting, nothing was
+        encoded nor queued.
+        """
+        lanes = self._rt.lanes
+        await lanes.wait_room(lane)
+        for message in messages_of(encode()):
+            lanes.force(lane, message, barrier=barrier)
+
     async def send_text(self, text: str, *, respond: bool = True) -> None:
         """Add a user text message and (unless ``respond=False``) request a response.
 
@@ -132,7 +147,7 @@ class RealtimeSession:
         """
         self._check_open()
         rt = self._rt
-        await rt.lanes.put("control", rt.codec.user_text(text))
+        await self._queue("control", functools.partial(rt.codec.user_text, text))
         if respond:
             rt.apply(rt.machine.request_response(None), self._turn_lane())
         await trio.lowlevel.cancel_shielded_checkpoint()
@@ -147,15 +162,15 @@ class RealtimeSession:
         """
         data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
         self._check_open()
-        rt = self._rt
+        append = self._rt.codec.append_audio
         for start in range(0, len(data), _MAX_APPEND_BYTES):
-            message = rt.codec.append_audio(data[start : start + _MAX_APPEND_BYTES])
-            if message is not None:
-                await rt.lanes.put("audio", message)
-                continue
-            await trio.lowlevel.checkpoint()
+            await self._queue(
+                "audio", functools.partial(append, data[start : start + _MAX_APPEND_BYTES])
+            )
         if not data:
             await trio.lowlevel.checkpoint()
+            return
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_audio(self, pcm: AudioFrame) -> None:
         """:meth:`send_audio_frame` (the name the ``RealtimeVoice`` facade uses)."""
@@ -170,9 +185,8 @@ class RealtimeSession:
         lanes = self._rt.lanes
         if data and not lanes.has_room("audio"):
             raise trio.WouldBlock
-        message = self._rt.codec.append_audio(data) if data else None
-        if message is not None:
-            lanes.put_nowait("audio", message)
+        for message in messages_of(self._rt.codec.append_audio(data) if data else None):
+            lanes.force("audio", message)
 
     def send_text_nowait(self, text: str) -> None:
         """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
@@ -180,7 +194,8 @@ class RealtimeSession:
         lanes = self._rt.lanes
         if not lanes.has_room("control"):
             raise trio.WouldBlock
-        lanes.put_nowait("control", self._rt.codec.user_text(text))
+        for message in messages_of(self._rt.codec.user_text(text)):
+            lanes.force("control", message)
 
     async def commit_audio(self, *, respond: bool | None = None) -> None:
         """Commit the input audio buffer as a user turn.
@@ -192,11 +207,7 @@ class RealtimeSession:
         """
         self._check_open()
         rt = self._rt
-        message = rt.codec.commit_audio()
-        if message is not None:
-            await rt.lanes.put("audio", message, barrier=True)
-        else:
-            await trio.lowlevel.checkpoint_if_cancelled()
+        await self._queue("audio", rt.codec.commit_audio, barrier=True)
         if respond is None:
             respond = self.config.turn_detection is None
         if respond:
@@ -267,9 +278,10 @@ class RealtimeSession:
         self._check_open()
         rt = self._rt
         new = attrs.evolve(rt.config, **changes)
-        message = rt.codec.session_update(new, previous=rt.config)
         await trio.lowlevel.checkpoint_if_cancelled()
-        rt.apply([Send(message)])
+        message = rt.codec.session_update(new, previous=rt.config)
+        if message is not None:
+            rt.apply([Send(message)])
         rt.config = new
         rt.machine.configure(new)
         if rt.batches is not None:

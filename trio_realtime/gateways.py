@@ -10,27 +10,22 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Mapping, Sequence
-from typing import Literal, Protocol, get_args
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import trio
 
 from ._errors import RealtimeConnectionError
+from ._gateway_gemini import ContextCompression, GeminiGateway
 from ._secrets import redact_url, register_secret
+from ._websocket_options import TransportKind, WebSocketOptions
 from .config import Config
 from .protocol import Codec, OpenAIProtocol
-from .transport import (
-    Transport,
-    check_keepalive,
-    connect_direct_websocket_transport,
-    connect_websocket_transport,
-)
+from .transport import Transport
 
-__all__ = ["Gateway", "OpenAIGateway"]
+__all__ = ["ContextCompression", "Gateway", "GeminiGateway", "OpenAIGateway"]
 
 OPENAI_URL = "wss://api.openai.com/v1/realtime"
-
-TransportKind = Literal["websockets", "trio-websocket"]
 
 
 class Gateway(Protocol):
@@ -98,10 +93,14 @@ class OpenAIGateway:
         ping_interval: float | None = 20.0,
         ping_timeout: float | None = 20.0,
     ) -> None:
-        if transport not in get_args(TransportKind):
-            choices = " or ".join(repr(kind) for kind in get_args(TransportKind))
-            raise ValueError(f"transport must be {choices}, not {transport!r}")
-        check_keepalive(ping_interval, ping_timeout)
+        self._ws = WebSocketOptions(
+            transport=transport,
+            connect_timeout=connect_timeout,
+            close_timeout=close_timeout,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            ssl_context=ssl_context,
+        )
         self.url = url or realtime_url_from_base(os.environ.get("OPENAI_BASE_URL")) or OPENAI_URL
         self.__api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         register_secret(self.__api_key)
@@ -113,7 +112,6 @@ class OpenAIGateway:
         self._extra_headers = extra
         self.connect_timeout = connect_timeout
         self.close_timeout = close_timeout
-        self._ssl_context = ssl_context
         self.transport: TransportKind = transport
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -146,21 +144,7 @@ class OpenAIGateway:
             raise RealtimeConnectionError(
                 "no OpenAI API key: pass OpenAIGateway(api_key=...) or set OPENAI_API_KEY"
             )
-        connect = (
-            connect_websocket_transport
-            if self.transport == "trio-websocket"
-            else connect_direct_websocket_transport
-        )
-        return await connect(
-            nursery,
-            self.endpoint(model),
-            headers=self._headers(),
-            connect_timeout=self.connect_timeout,
-            close_timeout=self.close_timeout,
-            ssl_context=self._ssl_context,
-            ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout,
-        )
+        return await self._ws.connect(nursery, self.endpoint(model), self._headers())
 
     def codec(self, config: Config, *, model: str, server_events: bool = False) -> Codec:
         """A fresh OpenAI Realtime codec (the model is named in the URL, not here)."""

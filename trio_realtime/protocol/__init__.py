@@ -1,17 +1,21 @@
 """Sans-I/O protocol codecs: wire JSON <-> neutral events and commands (no trio, no sockets).
 
 :class:`Codec` is the interface the session is written against; :class:`OpenAIProtocol`
-implements it for the OpenAI Realtime GA protocol.
+implements it for the OpenAI Realtime GA protocol, :class:`GeminiProtocol` for Gemini Live.
 """
 
 from ._codec import (
+    CloseVerdict,
     Codec,
     CodecCounters,
     CodecStatistics,
     CodecTraits,
     Message,
+    Messages,
     UnsupportedCommand,
+    messages_of,
 )
+from .gemini import GeminiProtocol, classify_close
 from .openai import OpenAIProtocol, classify_error
 from .signals import (
     AssistantItemAdded,
@@ -29,13 +33,16 @@ from .signals import (
 
 __all__ = [
     "AssistantItemAdded",
+    "CloseVerdict",
     "Codec",
     "CodecCounters",
     "CodecStatistics",
     "CodecTraits",
     "Decoded",
+    "GeminiProtocol",
     "GoAway",
     "Message",
+    "Messages",
     "OpenAIProtocol",
     "ProtocolViolation",
     "ResponseRejected",
@@ -46,5 +53,7 @@ __all__ = [
     "ToolCallReady",
     "ToolCallsCancelled",
     "UnsupportedCommand",
+    "classify_close",
     "classify_error",
+    "messages_of",
 ]

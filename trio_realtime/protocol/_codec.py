@@ -9,8 +9,10 @@ machine and the gateways are typed against :class:`Codec` only; ``OpenAIProtocol
 
 Encoders return one message (``str`` for a text frame, ``bytes`` for a binary frame), or
 ``None`` when the provider has nothing to send for that command (e.g. Gemini has no
-``truncate``). Where a provider cannot do something at all, the encoder raises
-:class:`UnsupportedCommand` before anything is sent.
+``truncate``). ``append_audio`` and ``user_text`` may return a tuple of messages that must go
+out together, in order (e.g. Gemini's ``activityStart`` before the first audio of a turn).
+Where a provider cannot do something at all, the encoder raises :class:`UnsupportedCommand`
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -21,19 +23,35 @@ from typing import Protocol, TypeAlias
 import attrs
 
 from ..config import Config, ResponseOptions
+from ..events import RealtimeEvent
 from .signals import Decoded
 
 __all__ = [
+    "CloseVerdict",
     "Codec",
     "CodecCounters",
     "CodecStatistics",
     "CodecTraits",
     "Message",
+    "Messages",
     "UnsupportedCommand",
+    "messages_of",
 ]
 
 #: One WebSocket message: ``str`` travels as a text frame, ``bytes`` as a binary frame.
 Message: TypeAlias = "str | bytes"
+#: What an encoder that may need several messages returns: none, one, or several in order.
+Messages: TypeAlias = "Message | tuple[Message, ...] | None"
+
+
+def messages_of(encoded: Messages) -> tuple[Message, ...]:
+    """``encoded`` as a tuple of messages (empty for None)."""
+    if encoded is None:
+        return ()
+    if isinstance(encoded, tuple):
+        return encoded
+    return (encoded,)
+
 
 #: How many distinct server-chosen names the statistics keep before folding the rest.
 MAX_STATISTICS_KEYS = 64
@@ -53,6 +71,22 @@ class CodecTraits:
     """
 
     responds_to_tool_outputs: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class CloseVerdict:
+    """What a WebSocket close means on this provider (:meth:`Codec.describe_close`).
+
+    ``error_code`` names the provider failure behind the close (None for a clean or a
+    transport-level close) and ``message`` describes it; ``retryable`` says whether a reconnect
+    may help; ``events`` are published before ``session_closed`` (e.g. ``rate_limited`` for a
+    Gemini quota close).
+    """
+
+    retryable: bool
+    error_code: str | None = None
+    message: str = ""
+    events: tuple[RealtimeEvent, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -123,13 +157,18 @@ class Codec(Protocol):
         """A snapshot of the decoder's counters."""
         ...
 
-    # -- commands -------------------------------------------------------------------------
-
-    def session_update(self, config: Config, *, previous: Config | None = None) -> Message:
-        """Change the session to ``config`` (only what changed since ``previous``)."""
+    def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
+        """What the server's close (``code`` None: dropped without a close frame) means."""
         ...
 
-    def append_audio(self, pcm: bytes) -> Message | None:
+    # -- commands -------------------------------------------------------------------------
+
+    def session_update(self, config: Config, *, previous: Config | None = None) -> Message | None:
+        """Change the session to ``config`` (only what changed since ``previous``); None when
+        the provider has nothing to hear (e.g. only local settings changed)."""
+        ...
+
+    def append_audio(self, pcm: bytes) -> Messages:
         """Append PCM16 at ``config.input_sample_rate`` to the input audio buffer."""
         ...
 
@@ -141,7 +180,7 @@ class Codec(Protocol):
         """Discard the uncommitted input audio."""
         ...
 
-    def user_text(self, text: str) -> Message:
+    def user_text(self, text: str) -> Messages:
         """Add a user text message to the conversation."""
         ...
 

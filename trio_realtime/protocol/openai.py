@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..config import Config, ResponseOptions
-from ._codec import CodecStatistics, CodecTraits
+from ._codec import CloseVerdict, CodecStatistics, CodecTraits
 from ._openai_decode import OpenAIDecoder
 from ._openai_encode import OpenAIEncoder
 from ._openai_fields import retry_after_ms
@@ -22,6 +22,8 @@ from ._openai_tables import classify_error
 from .signals import Decoded
 
 __all__ = ["OpenAIProtocol", "classify_error", "retry_after_ms"]
+
+_RETRYABLE_CLOSES = frozenset({1001, 1011, 1012, 1013})
 
 
 class OpenAIProtocol:
@@ -55,6 +57,12 @@ class OpenAIProtocol:
     def statistics(self) -> CodecStatistics:
         """A snapshot of the decoder's counters."""
         return self.decoder.counters.snapshot()
+
+    def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
+        """OpenAI reports failures in-band (``error`` events); a close is retryable when the
+        connection dropped (``code`` None) or the server went away, restarted or is overloaded
+        (1001, 1011, 1012, 1013). Never after 1008 (policy) or a normal close."""
+        return CloseVerdict(retryable=code is None or code in _RETRYABLE_CLOSES)
 
     # -- encoding ---------------------------------------------------------------------------
 

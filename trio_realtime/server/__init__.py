@@ -57,8 +57,9 @@ The protocol logic is sans-I/O (:class:`RealtimeServerState` for OpenAI,
 message dicts and commands out); the trio part is one protocol-agnostic shell with one task per
 response so that a cancel or a barge-in interrupts it at once. Requests are routed by path; the
 Gemini path serves the same brains, transcribers, VAD, voices, pacing and faults (a
-``BrainRequest`` is built from the Gemini conversation). :class:`~trio_realtime.server.Limits` bounds what a client
-can hold: a connection that stops answering keepalive pings is dropped, retained audio is capped.
+``BrainRequest`` is built from the Gemini conversation).
+:class:`~trio_realtime.server.Limits` bounds what a client can hold: a connection that stops
+answering keepalive pings is dropped, retained audio is capped.
 ``serve --tls`` (:mod:`trio_realtime.server.tls`) serves ``wss://`` for clients such as
 ``google-genai`` that dial nothing else.
 """

@@ -25,9 +25,10 @@ def calls(*specs: tuple[str, Mapping[str, Any] | str], text: str | None = None) 
 class ScriptedBrain:
     """Answers each response with the next scripted reply, then with ``then``.
 
-    A reply is a string (what the assistant says), a :class:`~trio_realtime.server.BrainReply` (text and/or tool
-    calls, see :func:`calls`) or a callable given the :class:`~trio_realtime.server.BrainRequest`. ``requests`` keeps
-    every request the brain saw (the conversation as the server holds it), for assertions.
+    A reply is a string (what the assistant says), a
+    :class:`~trio_realtime.server.BrainReply` (text and/or tool calls, see :func:`calls`) or a
+    callable given the :class:`~trio_realtime.server.BrainRequest`. ``requests`` keeps every
+    request the brain saw (the conversation as the server holds it), for assertions.
     """
 
     def __init__(self, replies: Iterable[Reply], *, then: Reply = "OK.") -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import trio
 
 from ..config import Config
-from ..protocol import Codec, OpenAIProtocol
+from ..protocol import Codec, GeminiProtocol, OpenAIProtocol
+from ..protocol.gemini import GeminiOptions
 from ..transport import MemoryTransport, Transport, TransportClosed, memory_transport_pair
 from . import frames
 
@@ -52,9 +53,9 @@ class ScriptedPeer:
         skipped = frozenset(skip)
         while True:
             event = await self.receive()
-            if event["type"] not in skipped:
+            if self.kind(event) not in skipped:
                 break
-        if event["type"] != type_:
+        if self.kind(event) != type_:
             raise AssertionError(f"expected a {type_!r} frame from the client, got {event}")
         for key, value in fields.items():
             if event.get(key) != value:
@@ -63,6 +64,11 @@ class ScriptedPeer:
                     f" in {event}"
                 )
         return event
+
+    @staticmethod
+    def kind(event: dict[str, Any]) -> str:
+        """What ``expect`` matches a client frame by (OpenAI: its ``type``)."""
+        return str(event.get("type"))
 
     def pending(self) -> list[dict[str, Any]]:
         """Every client frame already sent but not yet read (without waiting)."""
@@ -78,15 +84,20 @@ class ScriptedPeer:
         """Assert the client sent nothing that the test has not read (types in ``ignore``
         excepted). Raises ``AssertionError`` listing the unread frames."""
         ignored = frozenset(ignore)
-        left = [event for event in self.pending() if event["type"] not in ignored]
+        left = [event for event in self.pending() if self.kind(event) not in ignored]
         if left:
             raise AssertionError(f"the client sent frames the test did not expect: {left}")
 
     async def send(self, *events: dict[str, Any] | str | bytes) -> None:
         """Send server frames, in order (dicts are JSON-encoded)."""
         for event in events:
-            frame = event if isinstance(event, (str, bytes)) else orjson.dumps(event).decode()
+            frame = event if isinstance(event, (str, bytes)) else self.encode(event)
             await self.transport.send_message(frame)
+
+    @staticmethod
+    def encode(event: dict[str, Any]) -> str | bytes:
+        """A server frame for ``event`` (OpenAI: a text frame of JSON)."""
+        return orjson.dumps(event).decode()
 
     async def handshake(self, *, session_id: str = "sess_1", **settings: Any) -> dict[str, Any]:
         """Play the server's side of connecting: ``session.created``, then answer the client's
@@ -113,18 +124,26 @@ class MemoryGateway:
     With ``auto_handshake=True`` (the default) each peer plays the handshake by itself (with
     ``session_settings`` merged into the reported session); otherwise the test takes the peer
     with :meth:`next_peer` and calls :meth:`ScriptedPeer.handshake` itself. ``last_peer`` is the
-    most recent peer either way.
+    most recent peer either way. ``provider="gemini"`` speaks Gemini Live instead: the peers are
+    :class:`~trio_realtime.testing.GeminiPeer` objects and sessions use ``GeminiProtocol``
+    (with ``gemini_options``).
     """
 
     def __init__(
         self,
         *,
+        provider: Literal["openai", "gemini"] = "openai",
+        gemini_options: GeminiOptions | None = None,
         auto_handshake: bool = True,
         connect_timeout: float = 10.0,
         close_timeout: float = 2.0,
         buffer: int = 256,
         **session_settings: Any,
     ) -> None:
+        if provider not in ("openai", "gemini"):
+            raise ValueError(f"provider must be 'openai' or 'gemini', not {provider!r}")
+        self.provider = provider
+        self.gemini_options = gemini_options
         self.auto_handshake = auto_handshake
         self.session_settings = session_settings
         self.connect_timeout = connect_timeout
@@ -134,12 +153,18 @@ class MemoryGateway:
         self.last_peer: ScriptedPeer | None = None
 
     def __repr__(self) -> str:
-        return "MemoryGateway()"
+        return f"MemoryGateway(provider={self.provider!r})"
 
     async def open_transport(self, nursery: trio.Nursery, model: str) -> Transport:
         """A memory transport whose other end is a new :class:`ScriptedPeer`."""
         client, server = memory_transport_pair(buffer=self._buffer)
-        peer = self.last_peer = ScriptedPeer(server)
+        if self.provider == "gemini":
+            from ._gemini_peer import GeminiPeer
+
+            peer: ScriptedPeer = GeminiPeer(server)
+        else:
+            peer = ScriptedPeer(server)
+        self.last_peer = peer
         if self.auto_handshake:
             nursery.start_soon(self._handshake, peer)
         else:
@@ -152,7 +177,10 @@ class MemoryGateway:
             await peer.handshake(**self.session_settings)
 
     def codec(self, config: Config, *, model: str, server_events: bool = False) -> Codec:
-        """The OpenAI codec (the peer speaks the OpenAI Realtime protocol)."""
+        """The codec of the provider the peer speaks."""
+        if self.provider == "gemini":
+            options = self.gemini_options
+            return GeminiProtocol(config, model=model, options=options, server_events=server_events)
         return OpenAIProtocol(config, server_events=server_events)
 
     async def next_peer(self) -> ScriptedPeer:

@@ -31,9 +31,11 @@ def audio_tokens(ms: float) -> int:
 
 
 def _output_of(response: Any) -> str:
+    """The output string a brain sees: a text result as is, anything else as JSON (the same
+    convention as the OpenAI wire's ``function_call_output.output``)."""
     if isinstance(response, dict) and set(response) == {"output"}:
-        return orjson.dumps(response["output"]).decode()
-    return orjson.dumps(response).decode()
+        response = response["output"]
+    return response if isinstance(response, str) else orjson.dumps(response).decode()
 
 
 class History:
