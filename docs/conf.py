@@ -56,6 +56,7 @@ nitpick_ignore_regex = [
     # Private modules (trio_realtime.x._y.Name) that appear in signatures, and type aliases
     # that annotations look up as classes.
     (r"py:.*", r"trio_realtime(\.\w+)*\._\w+\..*"),
+    (r"py:.*", r"~?\.?_\w+(\.\w+)*"),  # relative references to private modules
     (r"py:class", r"Messages?|InterruptFlag|FrameVad|trio_realtime\.config\.ToolSource"),
     (r"py:data", r"trio_realtime\.server\.(synth\.Voice|vad\.VadFactory)"),
     (r"py:class", r"functools\.partial"),

@@ -1,9 +1,9 @@
 """What a Gemini Live close code means: the error behind it and whether to reconnect.
 
 Gemini Live reports every failure as a WebSocket close (there is no in-band error message), so
-the codec cannot see them: the session's reconnect layer calls :func:`classify_close` with the
-transport's close code and reason, and may publish :func:`~trio_realtime.protocol.gemini.close_events` before
-``session_closed``.
+the decoder cannot see them: the session calls the codec's ``describe_close`` (this module's
+``classify_close``) with the transport's close code and reason, and publishes the verdict's
+events before ``session_closed``.
 
 =====================  =================================================  ==========
 close                  meaning                                            retryable
@@ -56,7 +56,7 @@ def classify_close(code: int | None, reason: str) -> CloseVerdict:
 
     ``error_code`` is None for a clean or transport-level close (no close frame, 1000, 1001,
     1006, 1012) and otherwise names the failure (``"rate_limited"`` for quota); the message is
-    the server's reason. ``events`` (:func:`~trio_realtime.protocol.gemini.close_events`) report it before ``session_closed``.
+    the server's reason; ``events`` (``close_events``) report it before ``session_closed``.
     """
     if code is None or code in (1000, 1001, 1006, 1012):
         return CloseVerdict(retryable=code != 1000)
