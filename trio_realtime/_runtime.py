@@ -92,6 +92,10 @@ class SessionRuntime:
         self.go_away: GoAway | None = None
         self.resumption: ResumptionUpdate | None = None
         publish = self._publish
+        #: Events the reader hands straight to the fan-out (the rest go through ``_dispatch``).
+        self._plain_events: frozenset[type[Any]] = frozenset(
+            {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()} - {Error, SessionOpened}
+        )
         self._dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
             **dict.fromkeys(EVENT_CLASSES.values(), publish),
             **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
@@ -303,21 +307,50 @@ class SessionRuntime:
             await self._reader()
 
     async def _reader(self) -> None:
+        """Read, decode, step and publish, one frame at a time, until the connection ends.
+
+        Each frame is one synchronous step (module docstring); the reader waits only in
+        ``receive_message`` and, after a frame that filled a ``block`` consumer, for room.
+        Frames the transport already holds are taken with ``receive_message_nowait`` (when
+        it has one) as long as the reader has not yielded since its last cancel point: the
+        same frames, in the same order, without a cancel point per frame that could not
+        observe anything new. ``now`` is the time of that cancel point.
+        """
         transport, codec, machine, fanout = self.transport, self.codec, self.machine, self.fanout
-        apply, ready = self.apply, self._ready
+        dispatch, ready = self._dispatch, self._ready
+        publish: Callable[[Any], None] = fanout.publish
+        plain = self._plain_events
+        nowait = getattr(transport, "receive_message_nowait", None)
+        clock = trio.lowlevel.current_clock()
+        handshaking = True
         try:
             while True:
                 frame = await transport.receive_message()
-                now = trio.current_time()
-                for item in codec.receive(frame):
-                    if not ready.is_set():
-                        self._check_handshake(item)
-                    apply(machine.apply(item, now))
-                if self._violation is not None:
-                    await self._fail_protocol(self._violation)
-                    return
-                if fanout.full and ready.is_set():  # (nobody can read before connect returns)
-                    await fanout.wait_room()
+                now = clock.current_time()
+                while True:
+                    for item in codec.receive(frame):
+                        if handshaking:
+                            handshaking = not ready.is_set()
+                            if handshaking:
+                                self._check_handshake(item)
+                        for action in machine.apply(item, now):
+                            if type(action) in plain:
+                                publish(action)
+                            else:
+                                dispatch[type(action)](action, "control")
+                    if self._violation is not None:
+                        await self._fail_protocol(self._violation)
+                        return
+                    # (nobody can read before connect returns: no waiting in the handshake)
+                    if fanout.maybe_full and fanout.full and ready.is_set():
+                        await fanout.wait_room()
+                        break  # it yielded: the next frame comes through a cancel point
+                    if nowait is None:
+                        break
+                    try:
+                        frame = nowait()
+                    except trio.WouldBlock:
+                        break
         except TransportClosed as exc:
             await self._on_transport_closed(exc.info)
 
