@@ -13,8 +13,12 @@ says (it only reads and discards it). Each connection gets the handshake (``sess
   latency, read by the client), then ``response.done`` and a close frame;
 - ``/bargein/<count>``: ``count`` times: an audio response (3 audio deltas), a pause of 5 ms,
   then ``input_audio_buffer.speech_started``; it waits for the client's ``response.cancel`` and
-  ``conversation.item.truncate`` (the server does not cancel itself: ``interrupt_response``
-  is false), answers ``response.done`` (cancelled), and goes on; then a close frame.
+  ``conversation.item.truncate`` (or ``.delete``, when the client heard nothing yet: the
+  frames came in one read) (the server does not cancel itself: ``interrupt_response`` is
+  false), answers ``response.done`` (cancelled), and goes on; then a close frame.
+
+Pings are answered (the clients' keepalive stays happy); everything else the client sends is
+read and dropped.
 
 Run as ``python _blaster.py``: pins itself to the first allowed CPU, prints the port, serves
 until killed.
@@ -55,18 +59,25 @@ def frame(payload: bytes, opcode: int = 0x1) -> bytes:
 
 
 CLOSE_1000 = frame(struct.pack("!H", 1000), 0x8)
+CUTS = ("conversation.item.truncate", "conversation.item.delete")
 
 
 def encode(messages: list[str]) -> bytes:
     return b"".join(frame(m.encode()) for m in messages)
 
 
-class ClientFrames:
-    """Reads the client's (masked) frames from a stream: text payloads, or None at the end."""
+class Connection:
+    """One client: its (masked) frames read from the stream, and writes under a lock (so a
+    pong can go out while the blaster streams)."""
 
     def __init__(self, stream: trio.SocketStream, data: bytes) -> None:
         self._stream = stream
         self._buf = bytearray(data)
+        self._lock = trio.Lock()
+
+    async def send(self, data: bytes) -> None:
+        async with self._lock:
+            await self._stream.send_all(data)
 
     async def _fill(self, n: int) -> bool:
         while len(self._buf) < n:
@@ -80,6 +91,12 @@ class ClientFrames:
         return True
 
     async def next(self) -> tuple[int, bytes] | None:
+        """The next frame that is not a ping (pings are answered), or None at the end."""
+        while (item := await self._next()) is not None and item[0] == 0x9:
+            await self.send(frame(item[1], 0xA))
+        return item
+
+    async def _next(self) -> tuple[int, bytes] | None:
         if not await self._fill(2):
             return None
         b0, b1 = self._buf[0], self._buf[1]
@@ -148,29 +165,29 @@ class Blaster:
     async def serve(self, stream: trio.SocketStream) -> None:
         try:
             path, rest = await _upgrade(stream)
-            client = ClientFrames(stream, rest)
+            client = Connection(stream, rest)
             parts = path.split("?")[0].strip("/").split("/")
+            if parts[0] == "bargein":
+                await client.send(self._hello_no_interrupt)
+                await self._bargein(client, int(parts[1]))
+                return
             async with trio.open_nursery() as nursery:
-                if parts[0] == "bargein":
-                    await stream.send_all(self._hello_no_interrupt)
-                    await self._bargein(stream, client, int(parts[1]))
-                    return
-                await stream.send_all(self._hello)
+                await client.send(self._hello)
                 nursery.start_soon(client.drain)
                 if parts[0] == "blast":
-                    await stream.send_all(self.blob(parts[1], int(parts[2])))
+                    await client.send(self.blob(parts[1], int(parts[2])))
                 elif parts[0] == "paced":
-                    await self._paced(stream, int(parts[1]), int(parts[2]))
+                    await self._paced(client, int(parts[1]), int(parts[2]))
                 # "idle": hold until the client leaves (drain returns)
         except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionError):
             pass
         finally:
             await trio.aclose_forcefully(stream)
 
-    async def _paced(self, stream: trio.SocketStream, count: int, interval_us: int) -> None:
+    async def _paced(self, client: Connection, count: int, interval_us: int) -> None:
         rid, item = "resp_paced", "item_paced"
         start = [frames.response_created(rid), frames.message_added(rid, item)]
-        await stream.send_all(encode([json.dumps(e) for e in start]))
+        await client.send(encode([json.dumps(e) for e in start]))
         template = json.dumps(frames.text_delta(rid, item, "@@"), separators=(",", ":"))
         interval = interval_us / 1e6
         next_at = trio.current_time()
@@ -178,30 +195,32 @@ class Blaster:
             next_at += interval
             await trio.sleep_until(next_at)
             message = template.replace("@@", str(time.monotonic_ns()))
-            await stream.send_all(frame(message.encode()))
+            await client.send(frame(message.encode()))
         done = json.dumps(frames.response_done(rid))
-        await stream.send_all(frame(done.encode()) + CLOSE_1000)
+        await client.send(frame(done.encode()) + CLOSE_1000)
 
-    async def _bargein(self, stream: trio.SocketStream, client: ClientFrames, count: int) -> None:
+    async def _bargein(self, client: Connection, count: int) -> None:
         for n in range(count):
             rid, item = f"resp_{n}", f"item_{n}"
             pcm = bytes(4800)
             turn = [frames.response_created(rid), frames.message_added(rid, item)]
             turn += [frames.audio_delta(rid, item, pcm) for _ in range(3)]
-            await stream.send_all(encode([json.dumps(e) for e in turn]))
+            await client.send(encode([json.dumps(e) for e in turn]))
             await trio.sleep(0.005)
             speech = json.dumps(frames.speech_started(f"item_user_{n}", 1000 + n))
-            await stream.send_all(frame(speech.encode()))
-            wanted = {"response.cancel", "conversation.item.truncate"}
-            while wanted:
+            await client.send(frame(speech.encode()))
+            cancelled = cut = False  # cut: the item truncated (or deleted: nothing was heard)
+            while not (cancelled and cut):
                 got = await client.next()
                 if got is None:
                     return
                 if got[0] == 0x1:
-                    wanted.discard(json.loads(got[1]).get("type"))
+                    kind = json.loads(got[1]).get("type")
+                    cancelled |= kind == "response.cancel"
+                    cut |= kind in CUTS
             done = json.dumps(frames.response_done(rid, "cancelled", reason="turn_detected"))
-            await stream.send_all(frame(done.encode()))
-        await stream.send_all(CLOSE_1000)
+            await client.send(frame(done.encode()))
+        await client.send(CLOSE_1000)
         await client.drain()
 
 

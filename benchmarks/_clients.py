@@ -1,10 +1,14 @@
 """One client of the session benchmark, run in its own process (``bench_session.py`` starts it).
 
-``python _clients.py <client> <mix> <port> <frames> <runs>``: pins itself to the last allowed
-CPU, connects to the blaster (``_blaster.py``) ``runs + 1`` times (the first run is a warm-up),
-each time consumes the whole ``/blast/<mix>/<frames>`` stream until it ends, and prints one JSON
-line: the seconds of each timed run (from the end of the handshake to the last event), the frames
-and events seen, and the process's peak RSS.
+Pins itself to the last allowed CPU, makes a warm-up run then a timed run against the blaster
+(``_blaster.py``), and prints one JSON line: the seconds of the timed run (from the end of the
+handshake to the last event), the frames and events it saw, the one-way latencies (paced mode)
+and the process's peak RSS.
+
+- ``python _clients.py <client> blast <mix> <port> <frames> <warmup_frames>``: consume the
+  whole ``/blast/<mix>/<frames>`` stream until it ends (throughput);
+- ``python _clients.py <client> paced <port> <count> <interval_us>``: consume
+  ``/paced/<count>/<interval_us>`` and take each text delta's one-way latency.
 
 Clients (every one consumes every frame of the stream; "events" is what it yields):
 
@@ -41,6 +45,19 @@ ASYNCIO_CLIENTS = ("openai", "agents")
 CLIENTS = (*TRIO_CLIENTS, *ASYNCIO_CLIENTS)
 
 
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (``VmHWM``: on Linux ``ru_maxrss``
+    carries the parent's peak across ``exec``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # (KiB on Linux)
+
+
 def pin_last_cpu() -> None:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -58,27 +75,36 @@ async def _async_lookup(query: str, limit: int = 10) -> str:
     return f"{query}: found"
 
 
-# A run: given the URL, returns (seconds, frames, events) for one stream.
-Run = Callable[[str], Awaitable[tuple[float, int, int]]]
+# A run: given the URL and a list for one-way latencies (or None), returns
+# (seconds, frames, events) for one stream. With a list, each text delta's content (the
+# blaster's send time, ``time.monotonic_ns()``) gives one latency sample, taken where the
+# client's user gets the event.
+Run = Callable[[str, "list[int] | None"], Awaitable[tuple[float, int, int]]]
+TEXT_DELTA = "response.output_text.delta"
+
+
+def _sample(latency: list[int] | None, stamp: str) -> None:
+    if latency is not None:
+        latency.append(time.monotonic_ns() - int(stamp))
 
 
 # ------------------------------------------------------------------------ trio clients
 
 
 def trio_client(name: str) -> Run:
-    import trio
-
     if name == "trio-websocket":
         import trio_websocket
 
-        async def run(url: str) -> tuple[float, int, int]:
+        async def run(url: str, latency: list[int] | None) -> tuple[float, int, int]:
             n = 0
             async with trio_websocket.open_websocket_url(url) as ws:
                 start = time.perf_counter()
                 try:
                     while True:
-                        await ws.get_message()
+                        message = await ws.get_message()
                         n += 1
+                        if latency is not None and TEXT_DELTA in message:
+                            _sample(latency, json.loads(message)["delta"])
                 except trio_websocket.ConnectionClosed:
                     pass
                 elapsed = time.perf_counter() - start
@@ -93,23 +119,24 @@ def trio_client(name: str) -> Run:
 
     transport = "websockets" if name == "session-direct" else "trio-websocket"
 
-    async def run_session(url: str) -> tuple[float, int, int]:
+    async def run_session(url: str, latency: list[int] | None) -> tuple[float, int, int]:
         gateway = rt.OpenAIGateway(api_key="sk-bench", url=url, transport=transport)
         config = rt.Config(modalities=["text"], tools=[_async_lookup])
         async with rt.open_session(MODEL, gateway=gateway, config=config) as session:
             n = 0
             start = time.perf_counter()
-            async for _event in session.events():
+            async for event in session.events():
                 n += 1
+                if latency is not None and event.kind == "assistant_text_delta":
+                    _sample(latency, event.delta)
             elapsed = time.perf_counter() - start
             frames = session._rt.transport.statistics().messages_received
         return elapsed, frames, n
 
-    del trio
     return run_session
 
 
-async def _reference_run(url: str) -> tuple[float, int, int]:
+async def _reference_run(url: str, latency: list[int] | None) -> tuple[float, int, int]:
     """One trio task, websockets' sans-I/O protocol, orjson, binascii: a hand-written loop."""
     import binascii
     import logging
@@ -127,8 +154,7 @@ async def _reference_run(url: str) -> tuple[float, int, int]:
     protocol = ClientProtocol(uri, max_size=2**24, logger=silent)
     protocol.send_request(protocol.connect())
     await stream.send_all(b"".join(protocol.data_to_send()))
-    frames = events = 0
-    audio = 0
+    frames = audio = 0
     start = None
     text, closing = Opcode.TEXT, Opcode.CLOSE
     loads, a2b = orjson.loads, binascii.a2b_base64
@@ -148,7 +174,8 @@ async def _reference_run(url: str) -> tuple[float, int, int]:
                 kind = msg["type"]
                 if kind == "response.output_audio.delta":
                     audio += len(a2b(msg["delta"]))
-                events += 1
+                elif latency is not None and kind == TEXT_DELTA:
+                    _sample(latency, msg["delta"])
             elif event.opcode is closing:
                 done = True
         out = protocol.data_to_send()
@@ -157,7 +184,7 @@ async def _reference_run(url: str) -> tuple[float, int, int]:
     assert start is not None
     elapsed = time.perf_counter() - start
     await stream.aclose()
-    return elapsed, frames, events
+    return elapsed, frames, frames
 
 
 # ------------------------------------------------------------------------ asyncio clients
@@ -167,13 +194,15 @@ def asyncio_client(name: str) -> Run:
     if name == "openai":
         import openai
 
-        async def run_openai(url: str) -> tuple[float, int, int]:
+        async def run_openai(url: str, latency: list[int] | None) -> tuple[float, int, int]:
             client = openai.AsyncOpenAI(api_key="sk-bench", websocket_base_url=url)
             n = 0
             async with client.realtime.connect(model=MODEL) as connection:
                 start = time.perf_counter()
-                async for _event in connection:
+                async for event in connection:
                     n += 1
+                    if latency is not None and event.type == TEXT_DELTA:
+                        _sample(latency, event.delta)
                 elapsed = time.perf_counter() - start
             return elapsed, n, n
 
@@ -184,9 +213,9 @@ def asyncio_client(name: str) -> Run:
 
     agent = RealtimeAgent(name="bench", instructions="bench", tools=[function_tool(tool_lookup)])
 
-    async def run_agents(url: str) -> tuple[float, int, int]:
+    async def run_agents(url: str, latency: list[int] | None) -> tuple[float, int, int]:
         runner = RealtimeRunner(agent)
-        events = 0
+        events = frames = 0
         model_config = {
             "url": f"{url}/realtime?model={MODEL}",
             "api_key": "sk-bench",
@@ -194,11 +223,12 @@ def asyncio_client(name: str) -> Run:
         }
         async with await runner.run(model_config=model_config) as session:  # type: ignore[arg-type]
             start = time.perf_counter()
-            frames = 0
             async for event in session:
                 events += 1
-                if event.type == "raw_model_event":
-                    frames += 1
+                if event.type == "raw_model_event" and event.data.type == "raw_server_event":
+                    frames += 1  # every wire frame comes out as one of these, first
+                    if latency is not None and event.data.data.get("type") == TEXT_DELTA:
+                        _sample(latency, event.data.data["delta"])
             elapsed = time.perf_counter() - start
         return elapsed, frames, events
 
@@ -209,35 +239,42 @@ def asyncio_client(name: str) -> Run:
 
 
 def main(argv: list[str]) -> None:
-    name, mix_name, port, count, runs = argv[0], argv[1], int(argv[2]), int(argv[3]), int(argv[4])
+    """``<client> blast <mix> <port> <frames> <warmup_frames>`` or
+    ``<client> paced <port> <count> <interval_us>``."""
+    name, mode, args = argv[0], argv[1], argv[2:]
     pin_last_cpu()
-    url = f"ws://127.0.0.1:{port}/blast/{mix_name}/{count}"
-    results = []
+    latency: list[int] | None = None
+    if mode == "blast":
+        mix_name, port, count, warmup = args[0], int(args[1]), int(args[2]), int(args[3])
+        base = f"ws://127.0.0.1:{port}/blast/{mix_name}"
+        plan = [(f"{base}/{warmup}", None), (f"{base}/{count}", None)]
+    else:
+        port, count, interval = int(args[0]), int(args[1]), int(args[2])
+        latency = []
+        warm = f"ws://127.0.0.1:{port}/paced/{max(10, count // 10)}/{interval}"
+        plan = [(warm, None), (f"ws://127.0.0.1:{port}/paced/{count}/{interval}", latency)]
     if name in TRIO_CLIENTS:
         import trio
 
         run = trio_client(name)
-        for _ in range(runs + 1):
-            results.append(trio.run(run, url))
+        results = [trio.run(run, url, samples) for url, samples in plan]
     elif name in ASYNCIO_CLIENTS:
         import asyncio
 
         run = asyncio_client(name)
-        for _ in range(runs + 1):
-            results.append(asyncio.run(run(url)))
+        results = [asyncio.run(run(url, samples)) for url, samples in plan]  # type: ignore[arg-type]
     else:
         raise SystemExit(f"unknown client {name!r}; one of {', '.join(CLIENTS)}")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
-    timed = results[1:]
+    seconds, frames, events = results[-1]
     print(
         json.dumps(
             {
                 "client": name,
-                "mix": mix_name,
-                "seconds": [r[0] for r in timed],
-                "frames": [r[1] for r in timed],
-                "events": [r[2] for r in timed],
-                "peak_rss": rss,
+                "seconds": seconds,
+                "frames": frames,
+                "events": events,
+                "latency_ns": latency,
+                "peak_rss": peak_rss(),
             }
         )
     )
