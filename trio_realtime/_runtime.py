@@ -316,7 +316,8 @@ class SessionRuntime:
         same frames, in the same order, without a cancel point per frame that could not
         observe anything new. ``now`` is the time of that cancel point.
         """
-        transport, codec, machine, fanout = self.transport, self.codec, self.machine, self.fanout
+        transport, fanout = self.transport, self.fanout
+        decode, step = self.codec.receive, self.machine.apply
         dispatch, ready = self._dispatch, self._ready
         publish: Callable[[Any], None] = fanout.publish
         plain = self._plain_events
@@ -328,12 +329,12 @@ class SessionRuntime:
                 frame = await transport.receive_message()
                 now = clock.current_time()
                 while True:
-                    for item in codec.receive(frame):
+                    for item in decode(frame):
                         if handshaking:
                             handshaking = not ready.is_set()
                             if handshaking:
                                 self._check_handshake(item)
-                        for action in machine.apply(item, now):
+                        for action in step(item, now):
                             if type(action) in plain:
                                 publish(action)
                             else:

@@ -75,6 +75,7 @@ __all__ = ["OpenAIDecoder"]
 
 _MAX_TRACKED_ITEMS = 256
 _a2b_base64 = binascii.a2b_base64
+_loads = orjson.loads
 _RATE_LIMIT_CODES = ("rate_limit_exceeded", "inference_rate_limit_exceeded")
 _Status = Literal["completed", "cancelled", "failed", "incomplete"]
 _STATUSES: Mapping[str, _Status] = {
@@ -203,7 +204,7 @@ class OpenAIDecoder:
         """Decode one server frame into zero or more events and signals. Never raises."""
         counters = self.counters
         try:
-            msg = orjson.loads(frame)
+            msg = _loads(frame)
         except orjson.JSONDecodeError as exc:
             counters.malformed_frames += 1
             message = f"malformed server frame: {exc}"
