@@ -3,6 +3,8 @@ whatever the chunking, the messages, replies and close are the ones the protocol
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from websockets.frames import Frame, Opcode
@@ -63,8 +65,8 @@ def test_control_frames_and_fragments_between_data_frames() -> None:
     engine.receive_data(answer)
     server.send_text(b"one")
     server.send_ping(b"p1")
-    server.send_text("tw".encode(), fin=False)
-    server.send_continuation("o!".encode(), fin=True)
+    server.send_text(b"tw", fin=False)
+    server.send_continuation(b"o!", fin=True)
     server.send_binary(b"three")
     engine.receive_data(wire(server))
     assert list(engine.messages) == ["one", "two!", b"three"]
@@ -84,7 +86,8 @@ def test_frames_after_the_close_frame_are_ignored() -> None:
 
 def test_a_masked_server_frame_fails_with_1002() -> None:
     engine, _, answer = upgraded()
-    engine.receive_data(answer + b"\x81\x83abcd" + bytes(b ^ m for b, m in zip(b"xyz", b"abc")))
+    masked = bytes(b ^ m for b, m in zip(b"xyz", b"abc", strict=True))
+    engine.receive_data(answer + b"\x81\x83abcd" + masked)
     assert list(engine.messages) == []
     assert engine.close is not None
     assert (engine.close.code, engine.close.initiator) == (1002, "error")
@@ -155,7 +158,7 @@ def test_any_chunking_gives_what_one_read_gives(
             expected.append(value)
     data = answer + wire(server)
     bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         engine.receive_data(data[start:end])
     assert list(engine.messages) == expected
     assert engine.close is None
