@@ -50,6 +50,10 @@ from .transport import CloseInfo, Transport, TransportClosed
 __all__ = ["SessionRuntime"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
+#: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
+_PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
+    {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()} - {Error, SessionOpened}
+)
 
 
 class SessionRuntime:
@@ -92,10 +96,6 @@ class SessionRuntime:
         self.go_away: GoAway | None = None
         self.resumption: ResumptionUpdate | None = None
         publish = self._publish
-        #: Events the reader hands straight to the fan-out (the rest go through ``_dispatch``).
-        self._plain_events: frozenset[type[Any]] = frozenset(
-            {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()} - {Error, SessionOpened}
-        )
         self._dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
             **dict.fromkeys(EVENT_CLASSES.values(), publish),
             **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
@@ -320,7 +320,7 @@ class SessionRuntime:
         decode, step = self.codec.receive, self.machine.apply
         dispatch, ready = self._dispatch, self._ready
         publish: Callable[[Any], None] = fanout.publish
-        plain = self._plain_events
+        plain = _PLAIN_EVENTS
         nowait = getattr(transport, "receive_message_nowait", None)
         clock = trio.lowlevel.current_clock()
         handshaking = True
