@@ -7,6 +7,8 @@ says (it only reads and discards it). Each connection gets the handshake (``sess
 ``/realtime?model=...``, is ignored):
 
 - ``/blast/<mix>/<frames>``: the mix as fast as the client reads, then a close frame (1000);
+  ``/blast/<mix>/<frames>/wait``: the same once the client has sent its first message (for a
+  client that must send its configuration before the connection may close: openai-agents);
 - ``/idle``: nothing more; the connection stays open until the client leaves;
 - ``/paced/<count>/<interval_us>``: a text response whose ``count`` deltas are sent one every
   ``interval_us`` microseconds, each delta the sender's ``time.monotonic_ns()`` (one-way
@@ -74,6 +76,7 @@ class Connection:
         self._stream = stream
         self._buf = bytearray(data)
         self._lock = trio.Lock()
+        self.first = trio.Event()  # the client sent something
 
     async def send(self, data: bytes) -> None:
         async with self._lock:
@@ -123,6 +126,7 @@ class Connection:
     async def drain(self) -> None:
         """Discard everything until the client closes (or sends its close frame)."""
         while (item := await self.next()) is not None:
+            self.first.set()
             if item[0] == 0x8:
                 return
 
@@ -175,6 +179,8 @@ class Blaster:
                 await client.send(self._hello)
                 nursery.start_soon(client.drain)
                 if parts[0] == "blast":
+                    if parts[3:4] == ["wait"]:  # until the client's first message
+                        await client.first.wait()
                     await client.send(self.blob(parts[1], int(parts[2])))
                 elif parts[0] == "paced":
                     await self._paced(client, int(parts[1]), int(parts[2]))

@@ -247,7 +247,8 @@ def main(argv: list[str]) -> None:
     if mode == "blast":
         mix_name, port, count, warmup = args[0], int(args[1]), int(args[2]), int(args[3])
         base = f"ws://127.0.0.1:{port}/blast/{mix_name}"
-        plan = [(f"{base}/{warmup}", None), (f"{base}/{count}", None)]
+        wait = "/wait" if name == "agents" else ""  # it sends session.update after connecting
+        plan = [(f"{base}/{warmup}{wait}", None), (f"{base}/{count}{wait}", None)]
     else:
         port, count, interval = int(args[0]), int(args[1]), int(args[2])
         latency = []
