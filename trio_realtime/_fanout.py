@@ -264,10 +264,12 @@ class EventQueue:
 class EventStream(trio.abc.ReceiveChannel[SessionEvent]):
     """A consumer's view of its queue: ``async for event in stream`` or ``await receive()``.
 
-    A :class:`trio.abc.ReceiveChannel`. Iteration ends after ``session_closed``. Cancelling a
-    ``receive`` (or the loop) loses no event: the next call gets it. ``aclose()`` stops
-    receiving: the session stops holding events for this consumer (for the primary stream,
-    the reader no longer waits for it).
+    A :class:`trio.abc.ReceiveChannel`. Iteration ends after ``session_closed``. Every
+    ``receive`` (and every step of ``async for``) is a cancel point, and a schedule point at
+    least every 32 events (``FAIRNESS``) and whenever it has to wait: events already queued are
+    handed over without yielding each time. Cancelling a ``receive`` (or the loop) loses no
+    event: the next call gets it. ``aclose()`` stops receiving: the session stops holding
+    events for this consumer (for the primary stream, the reader no longer waits for it).
     """
 
     def __init__(self, queue: EventQueue) -> None:
