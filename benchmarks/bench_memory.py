@@ -46,7 +46,7 @@ async def hold(url: str, n: int, transport: str, session: bool) -> dict[str, Any
     """Open ``n`` idle sessions (or bare trio-websocket connections), measure, close them."""
     gc.collect()
     before_rss = rss()
-    before_heap = tracemalloc.get_traced_memory()[0]
+    before_heap = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
     opened: list[Any] = []
     limit = trio.Semaphore(CONCURRENT_CONNECTS)
 
@@ -67,7 +67,9 @@ async def hold(url: str, n: int, transport: str, session: bool) -> dict[str, Any
         await trio.sleep(0.2)  # let every reader settle into its wait
         gc.collect()
         grown_rss = rss() - before_rss
-        grown_heap = tracemalloc.get_traced_memory()[0] - before_heap
+        grown_heap = (
+            tracemalloc.get_traced_memory()[0] - before_heap if tracemalloc.is_tracing() else 0
+        )
         start = time.perf_counter()
         async with trio.open_nursery() as closers:
             for conn in opened:
@@ -91,12 +93,19 @@ CASES = {
 
 
 def one_case(case: str, port: int, n: int) -> dict[str, Any]:
-    """Measure one case in this (fresh) process: RSS only grows, so each case gets its own."""
+    """Measure one case in this (fresh) process: RSS only grows, so each case gets its own.
+
+    RSS first, without ``tracemalloc`` (its bookkeeping would count); then the heap, traced.
+    """
     _, transport, session = CASES[case]
     url = f"ws://127.0.0.1:{port}/idle"
-    tracemalloc.start()
     trio.run(hold, url, 5, transport, session)  # warm-up: first-use costs are not per session
-    return trio.run(hold, url, n, transport, session)
+    figures = trio.run(hold, url, n, transport, session)
+    tracemalloc.start()
+    traced = trio.run(hold, url, n, transport, session)
+    tracemalloc.stop()
+    figures["heap_per_session_kib"] = traced["heap_per_session_kib"]
+    return figures
 
 
 def main() -> None:
