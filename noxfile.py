@@ -129,7 +129,7 @@ def bench(session: nox.Session) -> None:
     """
     _need_python(session)
     session.install(
-        "-e", ".", "fastjsonschema", "pydantic>=2.6", "openai>=1.100", "openai-agents>=0.3"
+        "-e", ".", "fastjsonschema", "pydantic>=2.6", "openai>=1.100", "openai-agents>=0.24"
     )
     session.run("python", "benchmarks/run_all.py", *session.posargs)
 
