@@ -120,9 +120,17 @@ def examples(session: nox.Session) -> None:
 
 @nox.session(python=LOCAL)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (medians, ratios to a baseline measured in the same run, JSON output)."""
+    """Benchmarks (medians, ratios to a baseline measured in the same run, JSON output).
+
+    ``nox -s bench -- --quick`` is a smoke run (a minute or two). The peers the session
+    benchmark compares against (the ``openai`` SDK's realtime client, openai-agents'
+    ``RealtimeSession``) are installed here only; openai-agents pins ``websockets<17``, so
+    this session measures our direct transport on that ``websockets`` (the JSON records it).
+    """
     _need_python(session)
-    session.install("-e", ".", "fastjsonschema", "pydantic>=2.6")
+    session.install(
+        "-e", ".", "fastjsonschema", "pydantic>=2.6", "openai>=1.100", "openai-agents>=0.24"
+    )
     session.run("python", "benchmarks/run_all.py", *session.posargs)
 
 
