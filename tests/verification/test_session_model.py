@@ -237,6 +237,13 @@ async def play(program: list[Step], ending: str, config: rt.Config, run: Run) ->
 # -- the properties ---------------------------------------------------------------------------
 
 
+def _answers(frame: dict[str, Any], create: str | None) -> bool:
+    """Whether a server frame ends the wait for our ``response.create`` (id ``create``)."""
+    if frame["type"] == "response.done":
+        return True
+    return frame["type"] == "error" and frame["error"].get("event_id") == create
+
+
 def check(run: Run, config: rt.Config) -> None:
     events, log = run.events, run.log
     assert not run.after_close, f"events after session_closed: {run.after_close}"
@@ -260,13 +267,7 @@ def check(run: Run, config: rt.Config) -> None:
             wire = [f"{w} {f['type']}" for w, f in log]
             assert open_create is None, f"a second response.create before a response.done: {wire}"
             open_create = frame["event_id"]
-        elif way == "received" and frame["type"] == "response.done":
-            open_create = None
-        elif (
-            way == "received"
-            and frame["type"] == "error"
-            and frame["error"].get("event_id") == open_create
-        ):
+        elif way == "received" and _answers(frame, open_create):
             open_create = None
 
     # tool outputs: exactly what was submitted, once, never for cancelled calls
