@@ -135,6 +135,22 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=LOCAL)
+def fuzz(session: nox.Session) -> None:
+    """Coverage-guided fuzzing (atheris/libFuzzer) of both codecs and the local server's parser.
+
+    Short, bounded runs of each target (tests/verification/atheris_fuzz.py); libFuzzer options
+    after ``--`` replace the defaults, e.g. ``nox -s fuzz -- -max_total_time=600``. atheris
+    ships manylinux x86_64 wheels for CPython 3.10-3.13 (libFuzzer inside, no clang needed);
+    elsewhere pip builds it from source, which needs clang with libFuzzer.
+    """
+    _need_python(session)
+    session.install("-e", ".[test]", "atheris>=2.3")
+    options = session.posargs or ["-runs=50000", "-max_total_time=60"]
+    for target in ("openai", "gemini", "server"):
+        session.run("python", "tests/verification/atheris_fuzz.py", target, *options)
+
+
+@nox.session(python=LOCAL)
 def docs(session: nox.Session) -> None:
     """Build the documentation site (docs/_build/html), warnings as errors, offline.
 
