@@ -510,9 +510,13 @@ class SessionRuntime:
     async def _writer(self) -> None:
         lanes = self.lanes
         while True:
-            message = await lanes.get()
+            await lanes.wait_message()
+            try:
+                message = lanes.get_nowait()
+            except trio.WouldBlock:  # (cleared meanwhile: a reconnect)
+                continue
             transport = self.transport
-            self._sending = True
+            self._sending = True  # taken and marked in one step: wait_flushed sees either
             try:
                 await transport.send_message(message)
             except TransportClosed as exc:
