@@ -29,10 +29,11 @@ from ._batches import BatchRunner
 from ._conversation import LOGGED_EVENTS, ConversationLog
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout
+from ._heard import PlaybackSource
 from ._lanes import Lane, WriterLanes
 from ._reconnector import Reconnector
 from ._secrets import redact, redact_data
-from ._turns import PlaybackSource, TurnMachine
+from ._turns import TurnMachine
 from .config import Config
 from .events import (
     EVENT_CLASSES,

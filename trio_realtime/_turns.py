@@ -25,13 +25,13 @@ Rules (DESIGN 4.1-4.3, 4.5):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 import attrs
 
 from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
+from ._heard import Listening, PlaybackSource, remember
 from .config import Config, InterruptPolicy, ResponseOptions
 from .events import (
     AssistantAudioDelta,
@@ -79,15 +79,6 @@ _TurnEvent = (
     | ToolCallArgsDelta
 )
 
-#: How many recent turns (and audio items) are remembered for late events and truncation.
-_MAX_REMEMBERED = 64
-
-
-class PlaybackSource(Protocol):
-    """Where the application reports how much of an item it has played."""
-
-    def played_ms(self, item_id: str) -> float | None: ...
-
 
 @attrs.define
 class _Turn:
@@ -101,7 +92,7 @@ class _Turn:
     pending: set[str] = attrs.Factory(set)
     outputs: dict[str, str] = attrs.Factory(dict)
     items: list[str] = attrs.Factory(list)
-    first_audio: dict[str, float] = attrs.Factory(dict)
+    audio_items: list[str] = attrs.Factory(list)  # items with audio, in arrival order
 
 
 class TurnMachine:
@@ -109,22 +100,19 @@ class TurnMachine:
 
     def __init__(self, config: Config, codec: Codec, playback: PlaybackSource | None = None):
         self._codec = codec
-        self._playback = playback
+        self.listening = Listening(playback)
         self._requested = False  # a response was requested, its start not yet seen
         self._active: set[str] = set()  # responses in progress
         self._queued = False
         self._queued_options: ResponseOptions | None = None
         self._turns: dict[str, _Turn] = {}  # turns with state still needed
         self._seen: dict[str, None] = {}  # recently announced turn ids (bounded)
-        self._received: dict[str, tuple[int, int]] = {}  # item_id -> (samples, rate), bounded
         self._current: _Turn | None = None
         self._settings = SessionSettings(
             turn_detection=False, create_response=False, interrupt_response=False
         )
         self._response_tools: dict[str, Tool] = {}  # tools given per response (later wins)
         self._owed = False  # a response was due when the connection was lost
-        #: Interrupted audio items: the fraction of their received audio that was heard.
-        self.heard: dict[str, float] = {}
         self.dropped_audio_deltas = 0
         self.ignored_events = 0
         self._handlers: dict[type[Any], Callable[[Any, float], list[Action]]] = {
@@ -176,8 +164,12 @@ class TurnMachine:
 
     def received_ms(self, item_id: str) -> float:
         """Milliseconds of assistant audio received so far for ``item_id`` (0 if none)."""
-        samples, rate = self._received.get(item_id, (0, 1))
-        return samples * 1000 / rate
+        return self.listening.received_ms(item_id)
+
+    @property
+    def heard(self) -> dict[str, float]:
+        """Interrupted audio items: the fraction of their received audio that was heard."""
+        return self.listening.heard
 
     # -- server input -----------------------------------------------------------------------
 
@@ -204,9 +196,9 @@ class TurnMachine:
             self.dropped_audio_deltas += 1
             return []
         item = event.item_id
-        turn.first_audio.setdefault(item, now)
-        samples, _ = self._received.get(item, (0, 0))
-        _remember(self._received, item, (samples + (len(event.pcm) >> 1), event.sample_rate))
+        if not self.listening.has_audio(item):
+            turn.audio_items.append(item)
+        self.listening.received(item, len(event.pcm) >> 1, event.sample_rate, now)
         return [event]
 
     def _on_turn_started(self, event: AssistantTurnStarted, now: float) -> list[Action]:
@@ -214,7 +206,7 @@ class TurnMachine:
         self._active.add(event.turn_id)
         if event.turn_id in self._seen:  # a repeated response.created: one turn, one event
             return []
-        _remember(self._seen, event.turn_id, None)
+        remember(self._seen, event.turn_id, None)
         turn = self._turns[event.turn_id] = _Turn(event.turn_id)
         self._current = turn
         self._forget_old_turns()
@@ -453,27 +445,17 @@ class TurnMachine:
 
     # -- playback and truncation ------------------------------------------------------------
 
-    def _played_ms(self, turn: _Turn, item_id: str, now: float) -> float:
-        reported = self._playback.played_ms(item_id) if self._playback is not None else None
-        if reported is not None:
-            return reported
-        first = turn.first_audio.get(item_id)
-        return 0.0 if first is None else (now - first) * 1000
-
     def _audio_item(self, turn: _Turn) -> str | None:
-        with_audio = [item for item in turn.items if item in turn.first_audio]
-        with_audio += [item for item in turn.first_audio if item not in with_audio]
-        if with_audio:
-            return with_audio[-1]
+        """The item an interruption of ``turn`` cuts: its last with audio, else its last."""
+        if turn.audio_items:
+            return turn.audio_items[-1]
         return turn.items[-1] if turn.items else None
 
     def _is_live(self, turn: _Turn, now: float) -> bool:
         if turn.active or turn.pending:
             return True
         item = self._audio_item(turn)
-        if item is None or item not in turn.first_audio:
-            return False
-        return self._played_ms(turn, item, now) < self.received_ms(item)
+        return item is not None and self.listening.still_playing(item, now)
 
     def _truncate(self, turn: _Turn, now: float) -> list[Action]:
         if not self._config.audio_output:
@@ -481,15 +463,12 @@ class TurnMachine:
         item = self._audio_item(turn)
         if item is None:
             return []
-        received = self.received_ms(item)
-        played = math.floor(self._played_ms(turn, item, now))
-        if played <= 0:
-            # Nothing was heard: remove the item (the server has it, we saw it added).
-            _remember(self.heard, item, 0.0)
-            return _send(self._codec.delete_item(item)) if item in turn.items else []
-        if played >= received:
+        cut = self.listening.cut(item, now)
+        if cut is None:
             return []  # everything received was heard: nothing to cut
-        _remember(self.heard, item, played / received)
+        how, played = cut
+        if how == "delete":  # nothing was heard: remove the item (if the server has it)
+            return _send(self._codec.delete_item(item)) if item in turn.items else []
         return _send(self._codec.truncate(item, played))
 
     def _forget_old_turns(self) -> None:
@@ -510,10 +489,3 @@ SESSION_SIGNALS = (SessionReady, ProtocolViolation, GoAway, ResumptionUpdate)
 
 def _send(message: Message | None) -> list[Action]:
     return [] if message is None else [Send(message)]
-
-
-def _remember(table: dict[str, Any], key: str, value: Any) -> None:
-    """``table[key] = value``, forgetting the oldest key when the table is full."""
-    if key not in table and len(table) >= _MAX_REMEMBERED * 4:
-        del table[next(iter(table))]
-    table[key] = value
