@@ -6,6 +6,7 @@ import os
 import pathlib
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,11 +17,18 @@ from trio_realtime.audio import read_wav, write_wav
 from trio_realtime.cli import main
 
 ENV = {**os.environ, "NO_COLOR": "1"}
-ENV.pop("OPENAI_API_KEY", None)
+for _variable in (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_GEMINI_BASE_URL",
+):
+    ENV.pop(_variable, None)
 
 
 def cli(
-    *args: str, stdin: str | None = None, timeout: float = 60
+    *args: str, stdin: str | None = None, timeout: float = 90, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trio_realtime", *args],
@@ -28,25 +36,80 @@ def cli(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=ENV,
+        env={**ENV, **(env or {})},
         check=False,
     )
 
 
+def assert_in_order(out: str, *expected: str) -> None:
+    at = 0
+    for text in expected:
+        found = out.find(text, at)
+        assert found >= 0, f"{text!r} missing (after position {at}) in:\n{out}"
+        at = found + len(text)
+
+
 def test_demo_runs_end_to_end(tmp_path: pathlib.Path) -> None:
-    result = cli("demo", "--fast", "--out", str(tmp_path))
+    result = cli("demo", "--fast", "--no-speech", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    for expected in (
+    assert_in_order(
+        result.stdout,
+        "embedded local server, OpenAI Realtime protocol",
+        "speech: synthetic (--no-speech)",
         "The capital of France is Paris.",
         "get_weather(city='Oslo')",
+        "turn ended with the call  the model waits for the outputs",
         "outputs sent for 1 call(s), then one response.create",
         "speech stopped at",
+        "after end of speech",
         '"Tell me a joke."',
         "interrupted (barge_in)",
+        "the server's copy is truncated to that",
         "Done",
-    ):
-        assert expected in out, out
+    )
+    assert "Gemini" not in result.stdout
+    answer = read_wav(tmp_path / "assistant.wav")
+    assert answer.sample_rate == 24_000 and answer.duration_ms > 1000
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "assistant.wav",
+        "you-question.wav",
+        "you-stop.wav",
+    }
+
+
+def test_demo_on_the_gemini_path_shows_what_gemini_does(tmp_path: pathlib.Path) -> None:
+    result = cli("demo", "--provider", "gemini", "--fast", "--no-speech", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert_in_order(
+        out,
+        "embedded local server, Gemini Live protocol",
+        "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent",
+        "session gemini_",
+        # 1. text: the spoken answer's transcript; the turn ends once its audio would have played
+        "The capital of France is Paris.",
+        "Gemini: the text is the audio's transcript",
+        # 2. tools: the call ends the turn; one toolResponse; the model goes on by itself
+        "get_weather(city='Oslo')",
+        "turn ended with the call  Gemini: the answer comes in a new turn",
+        "outputs sent for 1 call(s), in one toolResponse; Gemini goes on by itself",
+        "Here is what I found. Oslo",
+        # 3. audio with the server's VAD: no speech events (the transcript: checked below)
+        "after the end of speech was sent; Gemini sent no speech-stopped: its VAD ended the turn",
+        "outstanding in his field",
+        # 4. barge-in: the server cuts the turn; nothing is truncated
+        "Count to 20.",
+        "interrupted (barge_in)",
+        "Gemini cut the turn itself and keeps what it sent (no truncation)",
+        "interrupted turn ended",
+        '"Stop, that\'s enough."',
+        "You said: Stop, that's enough.",
+        "Done",
+    )
+    assert "response.create" not in out and "truncated to" not in out
+    assert "speech started" not in out and "speech stopped" not in out
+    part3 = out[out.index("3. An audio turn") : out.index("4. Barge-in")]
+    assert '"Tell me a joke."  input transcription' in part3
     answer = read_wav(tmp_path / "assistant.wav")
     assert answer.sample_rate == 24_000 and answer.duration_ms > 1000
 
@@ -68,10 +131,83 @@ def test_chat_reads_lines_from_stdin() -> None:
     assert "The capital of France is Paris." in result.stdout
 
 
-def test_openai_provider_without_key_is_a_clear_error() -> None:
-    result = cli("demo", "--provider", "openai")
+def test_wav_round_trip_on_the_gemini_path(tmp_path: pathlib.Path) -> None:
+    source, dest = tmp_path / "in.wav", tmp_path / "out.wav"
+    tone = (np.sin(np.arange(24_000) * 2 * np.pi * 220 / 24_000) * 8000).astype(np.int16)
+    write_wav(source, tone, sample_rate=24_000)
+    result = cli("wav", str(source), str(dest), "--provider", "gemini")
+    assert result.returncode == 0, result.stderr
+    assert '"You said: (1.0 s of audio)"' in result.stderr  # Gemini's input transcription
+    reply = read_wav(dest)
+    assert reply.sample_rate == 24_000 and reply.duration_ms > 500
+
+
+def test_chat_on_the_gemini_path() -> None:
+    result = cli("chat", "--provider", "gemini", stdin="What is the capital of France?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "The capital of France is Paris." in result.stdout
+    assert "session gemini_" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    """``serve --port 0`` in a subprocess: its OpenAI URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trio_realtime", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_openai_provider_honours_openai_base_url_and_sends_the_key(served: str) -> None:
+    """``--provider openai`` is ``OpenAIGateway()``: the key and ``OPENAI_BASE_URL`` from the
+    environment (here a local server standing in for OpenAI)."""
+    base = served.replace("ws://", "http://").removesuffix("/realtime")
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": base}
+    result = cli("chat", "--provider", "openai", stdin="What is the capital of Canada?\n", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "The capital of Canada is Ottawa." in result.stdout
+    assert "session sess_" in result.stderr
+
+
+def test_google_provider_honours_the_gemini_base_url(served: str) -> None:
+    """``--provider google`` is ``GeminiGateway()``: the key and ``GOOGLE_GEMINI_BASE_URL``
+    (as google-genai reads it) from the environment."""
+    base = served.replace("ws://", "http://").removesuffix("/v1/realtime")
+    env = {"GEMINI_API_KEY": "test-key", "GOOGLE_GEMINI_BASE_URL": base}
+    result = cli("chat", "--provider", "google", stdin="What is the capital of Canada?\n", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "The capital of Canada is Ottawa." in result.stdout
+    assert "session gemini_" in result.stderr
+
+
+@pytest.mark.parametrize("provider", ["gemini", "google"])
+def test_url_with_a_gemini_provider_is_a_gemini_live_endpoint(served: str, provider: str) -> None:
+    url = served.removesuffix("/v1/realtime")  # a URL with no path gets Gemini's path
+    env = {"GEMINI_API_KEY": "test-key"}
+    stdin = "What is the capital of France?\n"
+    result = cli("chat", "--provider", provider, "--url", url, stdin=stdin, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "The capital of France is Paris." in result.stdout
+    assert "session gemini_" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("provider", "variables"),
+    [("openai", "OPENAI_API_KEY"), ("google", "GOOGLE_API_KEY or GEMINI_API_KEY")],
+)
+def test_real_provider_without_key_is_a_clear_error(provider: str, variables: str) -> None:
+    result = cli("demo", "--provider", provider)
     assert result.returncode == 2
-    assert "OPENAI_API_KEY" in result.stderr
+    assert result.stderr == f"error: --provider {provider} needs {variables} in the environment\n"
 
 
 def test_unreachable_url_is_an_error_not_a_traceback() -> None:

@@ -19,9 +19,12 @@ import pytest
 from trio_realtime.audio import wav_bytes
 from trio_realtime.cli import _commands, main
 
+KEYS = ("OPENAI_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")
+BASE_URLS = ("OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
 ENV = {**os.environ, "NO_COLOR": "1"}
-ENV.pop("OPENAI_API_KEY", None)
-ENV.pop("TRIO_REALTIME_DEBUG", None)
+for _variable in (*KEYS, *BASE_URLS, "TRIO_REALTIME_DEBUG"):
+    ENV.pop(_variable, None)
+GEMINI_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 
 
 def closed_port() -> int:
@@ -48,10 +51,17 @@ def server_url() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def one_error_line(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    status = main(list(argv))
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in (*KEYS, *BASE_URLS):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 1) -> str:
+    """Run ``main(argv)``: it must exit with ``status`` after one ``error:`` line on stderr."""
+    got = main(list(argv))
     err = capsys.readouterr().err
-    assert status == 1, err
+    assert got == status, err
     assert "Traceback" not in err and "ExceptionGroup" not in err, err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err
@@ -65,11 +75,14 @@ def wav_in(tmp_path: pathlib.Path) -> pathlib.Path:
     return path
 
 
-def commands(url: str, tmp_path: pathlib.Path, wav_in: pathlib.Path) -> dict[str, list[str]]:
+def commands(
+    url: str | None, tmp_path: pathlib.Path, wav_in: pathlib.Path, *options: str
+) -> dict[str, list[str]]:
+    target = [*(["--url", url] if url is not None else []), *options]
     return {
-        "demo": ["demo", "--url", url, "--out", str(tmp_path / "out")],
-        "chat": ["chat", "--url", url],
-        "wav": ["wav", str(wav_in), str(tmp_path / "out.wav"), "--url", url],
+        "demo": ["demo", "--no-speech", "--out", str(tmp_path / "out"), *target],
+        "chat": ["chat", *target],
+        "wav": ["wav", str(wav_in), str(tmp_path / "out.wav"), *target],
     }
 
 
@@ -89,6 +102,66 @@ def test_connection_refused(
     url = f"ws://127.0.0.1:{closed_port()}/v1/realtime"
     line = one_error_line(capsys, *commands(url, tmp_path, wav_in)[command])
     assert "cannot connect to" in line and url in line
+
+
+@pytest.mark.parametrize("command", ["demo", "chat", "wav"])
+@pytest.mark.parametrize("provider", ["gemini", "google"])
+def test_connection_refused_on_gemini_live(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: pathlib.Path,
+    wav_in: pathlib.Path,
+    command: str,
+    provider: str,
+    no_stdin: None,
+) -> None:
+    url = f"ws://127.0.0.1:{closed_port()}"  # a Gemini URL without a path gets Gemini's
+    argv = commands(url, tmp_path, wav_in, "--provider", provider)[command]
+    line = one_error_line(capsys, *argv)
+    assert f"cannot connect to {url}{GEMINI_PATH}" in line
+
+
+@pytest.mark.parametrize("command", ["demo", "chat", "wav"])
+@pytest.mark.parametrize(
+    ("provider", "variables"),
+    [("openai", "OPENAI_API_KEY"), ("google", "GOOGLE_API_KEY or GEMINI_API_KEY")],
+)
+def test_missing_key(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: pathlib.Path,
+    wav_in: pathlib.Path,
+    command: str,
+    provider: str,
+    variables: str,
+) -> None:
+    argv = commands(None, tmp_path, wav_in, "--provider", provider)[command]
+    line = one_error_line(capsys, *argv, status=2)
+    assert line == f"error: --provider {provider} needs {variables} in the environment"
+    assert not (tmp_path / "out").exists()  # nothing ran
+
+
+@pytest.mark.parametrize("command", ["demo", "chat", "wav"])
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            ["--provider", "gemini", "--url", "ws://h:1/v1/realtime"],
+            "is an OpenAI Realtime endpoint",
+        ),
+        (["--url", f"ws://h:1{GEMINI_PATH}"], "is a Gemini Live endpoint"),
+        (["--url", "https://h:1/v1/realtime"], "must be a ws:// or wss:// URL"),
+        (["--provider", "azure"], "unknown provider 'azure'"),
+    ],
+)
+def test_options_that_make_no_target(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: pathlib.Path,
+    wav_in: pathlib.Path,
+    command: str,
+    options: list[str],
+    expected: str,
+) -> None:
+    line = one_error_line(capsys, *commands(None, tmp_path, wav_in, *options)[command], status=2)
+    assert expected in line
 
 
 @pytest.mark.parametrize("command", ["demo", "chat", "wav"])

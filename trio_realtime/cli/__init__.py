@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
-import sys
 from collections.abc import Sequence
 
 import trio
 
 from ._errors import add_debug_option, report_failure
+from ._target import Target, TargetError, add_target_options
 
 __all__ = ["main"]
-
-DEFAULT_MODEL = "gpt-realtime"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,15 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         'to trust via SSL_CERT_FILE; needs pip install "trio-realtime[tls]")',
     )
 
-    def target(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--provider",
-            choices=["local", "openai"],
-            default="local",
-            help="the embedded local server (default) or OpenAI (needs OPENAI_API_KEY)",
-        )
-        p.add_argument("--url", help="any endpoint speaking the OpenAI Realtime protocol")
-        p.add_argument("--model", default=DEFAULT_MODEL)
+    target = add_target_options
 
     demo = sub.add_parser("demo", help="a voice session end to end, as a timeline")
     target(demo)
@@ -70,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         "--fast",
         action="store_true",
         help="send audio as fast as possible instead of at microphone pace",
+    )
+    demo.add_argument(
+        "--no-speech",
+        dest="speech",
+        action="store_false",
+        help="the synthetic voice even when the speech extra (real speech) is installed",
     )
 
     chat = sub.add_parser("chat", help="an interactive text chat")
@@ -87,9 +82,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    if getattr(args, "provider", None) == "openai" and not os.environ.get("OPENAI_API_KEY"):
-        print("error: --provider openai needs OPENAI_API_KEY in the environment", file=sys.stderr)
-        return 2
+    if hasattr(args, "provider"):  # checked before anything runs: usage errors exit with 2
+        try:
+            target = Target.from_args(args.provider, args.url, args.model)
+        except TargetError as exc:
+            report_failure(exc, args)
+            return 2
     try:
         if args.command == "serve":
             from ._commands import run_serve
@@ -108,36 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             trio.run(
                 lambda: run_demo(
-                    provider=args.provider,
-                    model=args.model,
-                    out_dir=args.out,
-                    realtime=not args.fast,
-                    url=args.url,
+                    target=target, out_dir=args.out, realtime=not args.fast, speech=args.speech
                 )
             )
         elif args.command == "chat":
             from ._commands import run_chat
 
-            trio.run(
-                lambda: run_chat(
-                    url=args.url,
-                    provider=args.provider,
-                    model=args.model,
-                    instructions=args.instructions,
-                )
-            )
+            trio.run(lambda: run_chat(target=target, instructions=args.instructions))
         else:
             from ._commands import run_wav
 
-            trio.run(
-                lambda: run_wav(
-                    source=args.input,
-                    dest=args.output,
-                    url=args.url,
-                    provider=args.provider,
-                    model=args.model,
-                )
-            )
+            trio.run(lambda: run_wav(source=args.input, dest=args.output, target=target))
     except BaseException as exc:  # one clear line for what users cause; a bug keeps its traceback
         return report_failure(exc, args)
     return 0

@@ -9,16 +9,16 @@ import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import trio
 
 import trio_realtime as rt
 
 from ..audio import load_audio, write_wav
+from ._target import Target
 from ._timeline import Timeline, ms
 
-__all__ = ["gateway_for", "run_chat", "run_serve", "run_wav"]
+__all__ = ["run_chat", "run_serve", "run_wav"]
 
 
 async def run_serve(
@@ -90,22 +90,6 @@ async def _stop_on_signal(signals: AsyncIterator[int], scope: trio.CancelScope) 
         return
 
 
-@asynccontextmanager
-async def gateway_for(url: str | None, provider: str) -> AsyncIterator[rt.OpenAIGateway]:
-    """A gateway to ``url``, to OpenAI, or to an in-process local server (the default)."""
-    if url is not None:
-        yield rt.OpenAIGateway(url=url)
-    elif provider == "openai":
-        yield rt.OpenAIGateway()
-    else:
-        from ..server import serve_local_realtime
-
-        async with trio.open_nursery() as nursery:
-            local = await nursery.start(serve_local_realtime)
-            yield rt.OpenAIGateway(url=local)
-            nursery.cancel_scope.cancel()
-
-
 async def _lines() -> AsyncIterator[str]:
     stdin = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
     buffer = b""
@@ -122,12 +106,13 @@ async def _lines() -> AsyncIterator[str]:
                 yield line.decode(errors="replace")
 
 
-async def run_chat(*, url: str | None, provider: str, model: str, instructions: str | None) -> None:
-    """A text REPL: each line is a user turn; the streamed answer is printed as it arrives."""
+async def run_chat(*, target: Target, instructions: str | None) -> None:
+    """A text REPL against ``target``: each line is a user turn; the streamed answer is
+    printed as it arrives."""
     config = rt.Config(modalities=["text"], turn_detection=None, instructions=instructions)
     async with (
-        gateway_for(url, provider) as gateway,
-        rt.Broker(model, gateway=gateway, config=config).connect() as session,
+        target.open() as gateway,
+        rt.Broker(target.model, gateway=gateway, config=config).connect() as session,
     ):
         events = session.events()
         print(
@@ -149,16 +134,14 @@ async def run_chat(*, url: str | None, provider: str, model: str, instructions: 
                     break
 
 
-async def run_wav(
-    *, source: pathlib.Path, dest: pathlib.Path, url: str | None, provider: str, model: str
-) -> None:
-    """Send a WAV as one user turn; write the spoken answer to ``dest``."""
+async def run_wav(*, source: pathlib.Path, dest: pathlib.Path, target: Target) -> None:
+    """Send a WAV to ``target`` as one user turn; write the spoken answer to ``dest``."""
     tl = Timeline(sys.stderr)
     config = rt.Config(modalities=["audio"], turn_detection=None, input_audio_transcription=True)
     audio = load_audio(source, target_rate=config.input_sample_rate)
     async with (
-        gateway_for(url, provider) as gateway,
-        rt.Broker(model, gateway=gateway, config=config).connect() as session,
+        target.open() as gateway,
+        rt.Broker(target.model, gateway=gateway, config=config).connect() as session,
     ):
         events = session.events()
         tl.line("you", f"[audio] {source} ({audio.duration_ms / 1000:.2f} s)")
