@@ -125,6 +125,20 @@ class WriterLanes:
                 return message
         raise trio.WouldBlock
 
+    def take(self, max_bytes: int) -> list[Message]:
+        """Take the next message and those queued after it, control first, while their sizes
+        add up to less than ``max_bytes`` (at least one, if any is queued)."""
+        taken: list[Message] = []
+        size = 0
+        while size < max_bytes:
+            try:
+                message = self.get_nowait()
+            except trio.WouldBlock:
+                break
+            taken.append(message)
+            size += len(message)
+        return taken
+
     async def wait_message(self) -> None:
         """Wait until a message is queued (takes nothing; then :meth:`get_nowait` has one).
 

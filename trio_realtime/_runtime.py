@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 __all__ = ["SessionRuntime"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
+#: The writer joins queued messages into one socket write up to this many bytes (a batch of
+#: audio never holds a control message back for long).
+_WRITE_BATCH = 32 * 1024
 #: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
 _PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
     {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
@@ -509,17 +512,23 @@ class SessionRuntime:
             )
 
     async def _writer(self) -> None:
+        """Send what the lanes hold, control first. Messages already queued together go out in
+        one write when the transport can (``send_messages``), up to ``_WRITE_BATCH`` bytes, so
+        e.g. a barge-in's cancel and truncate cost one wake-up and one write."""
         lanes = self.lanes
         while True:
             await lanes.wait_message()
-            try:
-                message = lanes.get_nowait()
-            except trio.WouldBlock:  # (cleared meanwhile: a reconnect)
-                continue
             transport = self.transport
+            send_many = getattr(transport, "send_messages", None)
+            batch = lanes.take(_WRITE_BATCH if send_many is not None else 1)
+            if not batch:  # (cleared meanwhile: a reconnect)
+                continue
             self._sending = True  # taken and marked in one step: wait_flushed sees either
             try:
-                await transport.send_message(message)
+                if send_many is None or len(batch) == 1:
+                    await transport.send_message(batch[0])
+                else:
+                    await send_many(batch)
             except TransportClosed as exc:
                 if self.reconnector is not None and not self.closing:
                     # The reader reconnects; this message was for the lost connection.
