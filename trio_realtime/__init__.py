@@ -23,6 +23,8 @@ from ._errors import (
     SessionClosedError,
 )
 from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
+from ._metrics import LatencySummary, SessionMetrics
+from ._prices import DEFAULT_PRICES, ModelPrices, estimate_cost
 from ._session import RealtimeSession, SessionStatistics
 from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
@@ -60,6 +62,7 @@ from .events import (
     ToolCallDispatched,
     ToolCallFailed,
     ToolCallStarted,
+    TurnMetrics,
     Usage,
     UserSpeechStarted,
     UserSpeechStopped,
@@ -70,6 +73,7 @@ from .events import (
 )
 from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
 from .gateways import Gateway, GeminiGateway, OpenAIGateway
+from .recording import Recorder, ReplayGateway
 from .tools import Tool, ToolContext
 
 _secrets.install_log_filter()
@@ -77,6 +81,7 @@ _secrets.install_log_filter()
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_PRICES",
     "Agent",
     "AgentHandoff",
     "AgentRef",
@@ -95,6 +100,8 @@ __all__ = [
     "Gateway",
     "GeminiGateway",
     "InterruptPolicy",
+    "LatencySummary",
+    "ModelPrices",
     "Interrupted",
     "OpenAIGateway",
     "PlaybackTracker",
@@ -109,6 +116,8 @@ __all__ = [
     "RealtimeVoice",
     "Reconnected",
     "Reconnecting",
+    "Recorder",
+    "ReplayGateway",
     "ResponseOptions",
     "SemanticVad",
     "ServerEvent",
@@ -116,6 +125,7 @@ __all__ = [
     "SessionClosed",
     "SessionClosedError",
     "SessionEvent",
+    "SessionMetrics",
     "SessionOpened",
     "SessionStatistics",
     "SessionUpdated",
@@ -133,12 +143,14 @@ __all__ = [
     "ToolDefinition",
     "TranscriptDelta",
     "Transcription",
+    "TurnMetrics",
     "Usage",
     "UserSpeechStarted",
     "UserSpeechStopped",
     "UserTranscript",
     "UserTranscriptDelta",
     "connect_session",
+    "estimate_cost",
     "event_from_dict",
     "event_to_dict",
     "open_session",

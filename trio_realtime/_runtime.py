@@ -28,6 +28,7 @@ from ._batches import BatchRunner
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout
 from ._lanes import Lane, WriterLanes
+from ._observe import SessionObserver
 from ._secrets import redact, redact_data
 from ._turns import PlaybackSource, TurnMachine
 from .config import Config
@@ -70,6 +71,7 @@ class SessionRuntime:
         event_buffer: int,
         primary_events: bool,
         owner: object,
+        observer: SessionObserver | None = None,
     ) -> None:
         self.transport = transport
         self.codec = codec
@@ -77,6 +79,8 @@ class SessionRuntime:
         self.machine = TurnMachine(config, codec, playback)
         self.lanes = WriterLanes()
         self.fanout = Fanout(buffer=event_buffer, primary=primary_events)
+        self.observer = observer or SessionObserver(provider=codec.provider)
+        self.observer.bind(self.fanout, self.lanes)  # metrics, telemetry, logs (_observe)
         self.batches: BatchRunner | None = None
         self.session_id: str | None = None
         self.closing = False
@@ -353,7 +357,7 @@ class SessionRuntime:
             )
 
     async def _writer(self) -> None:
-        lanes, transport = self.lanes, self.transport
+        lanes, transport, written = self.lanes, self.transport, self.observer.written
         try:
             while True:
                 message = await lanes.get()
@@ -362,6 +366,7 @@ class SessionRuntime:
                     await transport.send_message(message)
                 finally:
                     self._sending = False
+                written(message)
                 if self.closing and not lanes.depth("control"):
                     self._drained.set()
         except TransportClosed as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
@@ -25,11 +25,17 @@ from ._actions import Send
 from ._audio_frames import AudioFrame, pcm16_frame
 from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
 from ._lanes import Lane
+from ._metrics import SessionMetrics
+from ._observe import SessionObserver
 from ._runtime import SessionRuntime
 from .audio.playback import PlaybackTracker
+from .agents import Agent
 from .config import Config, ResponseOptions
 from .protocol import Codec, CodecStatistics, Messages, messages_of
 from .transport import Transport, TransportStatistics
+
+if TYPE_CHECKING:
+    from ._handoffs import AgentSwitch
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
 
@@ -74,6 +80,8 @@ class RealtimeSession:
         playback: PlaybackTracker | None = None,
         event_buffer: int = 256,
         primary_events: bool = True,
+        observer: SessionObserver | None = None,
+        agents: AgentSwitch | None = None,
         _token: object = None,
     ) -> None:
         if _token is not _PRIVATE:
@@ -88,8 +96,12 @@ class RealtimeSession:
             event_buffer=event_buffer,
             primary_events=primary_events,
             owner=self,
+            observer=observer,
         )
         self._cleared_frames = 0
+        self._agents = agents
+        if agents is not None:
+            agents.bind(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._rt.closing else "open"
@@ -109,6 +121,11 @@ class RealtimeSession:
     def closed(self) -> bool:
         """True once the session closed, for any reason."""
         return self._rt.closing
+
+    @property
+    def agent(self) -> Agent | None:
+        """The agent speaking now (None when the session was opened without one)."""
+        return self._agents.agent if self._agents is not None else None
 
     @property
     def provider(self) -> str:
@@ -160,7 +177,8 @@ class RealtimeSession:
         Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
         whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
         """
-        data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
+        rate = self.config.input_sample_rate
+        data = pcm16_frame(pcm, sample_rate, rate)
         self._check_open()
         append = self._rt.codec.append_audio
         for start in range(0, len(data), _MAX_APPEND_BYTES):
@@ -170,6 +188,7 @@ class RealtimeSession:
         if not data:
             await trio.lowlevel.checkpoint()
             return
+        self._rt.observer.audio_sent(len(data), rate)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_audio(self, pcm: AudioFrame) -> None:
@@ -187,6 +206,8 @@ class RealtimeSession:
             raise trio.WouldBlock
         for message in messages_of(self._rt.codec.append_audio(data) if data else None):
             lanes.force("audio", message)
+        if data:
+            self._rt.observer.audio_sent(len(data), self.config.input_sample_rate)
 
     def send_text_nowait(self, text: str) -> None:
         """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
@@ -292,6 +313,29 @@ class RealtimeSession:
         """Replace the instructions (``update(instructions=text)``)."""
         await self.update(instructions=text)
 
+    async def handoff(self, target: Agent, *, respond: bool = True) -> None:
+        """Hand the conversation to ``target`` by hand, as a ``transfer_to_*`` call would.
+
+        Sends one configuration update (the target's instructions and tools; audio formats
+        kept, the voice kept once audio was produced), publishes ``agent_handoff`` and, with
+        ``respond=True``, requests a response from the target (queued behind an active one).
+        ``target`` may be any :class:`~trio_realtime.Agent`; one outside the session's graph
+        joins it. Raises ``TypeError`` for anything else, ``ValueError`` when a different
+        agent of that name is in the graph, ``RuntimeError`` when the session was opened
+        without an agent, and the codec's ``UnsupportedCommand`` (nothing changed) when the
+        provider cannot make the change. Cancellation: as :meth:`update`.
+        """
+        if self._agents is None:
+            raise RuntimeError(
+                "this session was opened without an agent: use Broker(..., agent=...)"
+            )
+        agent = self._agents.resolve(target)
+        self._check_open()
+        await self._agents.hand_off(agent)
+        if respond:
+            rt = self._rt
+            rt.apply(rt.machine.request_response(None), self._turn_lane())
+
     async def send_tool_result(self, call_id: str, result: Any) -> None:
         """Answer an application-answered tool call (``ValueError`` if none is pending).
 
@@ -357,6 +401,11 @@ class RealtimeSession:
         Drops are counted in :meth:`statistics`.
         """
         return self._rt.fanout.subscribe(kinds, buffer, overflow)
+
+    def metrics(self) -> SessionMetrics:
+        """A snapshot of the latencies, tool durations, token usage and estimated cost so far
+        (:class:`~trio_realtime.SessionMetrics`; see ``docs/metrics.md``)."""
+        return self._rt.observer.metrics()
 
     def statistics(self) -> SessionStatistics:
         """A snapshot of the counters (events, wire, decoder, drops) and queue depths."""

@@ -1,0 +1,161 @@
+"""The observer of one session: metrics, telemetry and logs, outside the session's core.
+
+The session core calls it at three points only (each a line): every event it publishes (the
+observer taps the fan-out's ``publish`` and ``finish`` when it is bound), every message the
+writer has written (:meth:`SessionObserver.written`), and every audio frame queued
+(:meth:`SessionObserver.audio_sent`). Everything here is synchronous and never waits, so the
+observer sees each event in the step that publishes it, at the trio time it happens.
+
+Metrics come from :class:`~._metrics.MetricsTracker`, telemetry and logs from
+:class:`~._session_telemetry.SessionTelemetry`. With ``turn_metrics=True`` the observer also
+publishes a :class:`~trio_realtime.TurnMetrics` event once each turn is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import trio
+
+from ._metrics import MetricsTracker, SessionMetrics
+from ._prices import DEFAULT_PRICES, ModelPrices, prices_for
+from ._session_telemetry import SessionTelemetry
+from .events import Interrupted, SessionClosed, SessionEvent, TurnMetrics
+from .protocol import Message
+from .protocol._gemini_encode import ACTIVITY_END, AUDIO_STREAM_END, TURN_COMPLETE
+
+if TYPE_CHECKING:
+    from ._fanout import Fanout
+    from ._lanes import WriterLanes
+
+__all__ = ["SessionObserver", "wire_mark"]
+
+Mark = Literal["speech_end", "request"]
+
+_OPENAI_MARKS: tuple[tuple[str, Mark], ...] = (
+    ('{"type":"response.create"', "request"),
+    ('{"type":"input_audio_buffer.commit"', "speech_end"),
+)
+_GEMINI_TEXT = '{"realtimeInput":{"text"'
+_GEMINI_MARKS: Mapping[str, Mark] = {
+    TURN_COMPLETE: "request",
+    ACTIVITY_END: "speech_end",
+    AUDIO_STREAM_END: "speech_end",
+}
+
+
+def wire_mark(provider: str, message: Message) -> Mark | None:
+    """What a written client message means for latency: a response request, the end of the
+    user's speech, or nothing. (The codecs encode these messages with a fixed prefix.)"""
+    if not isinstance(message, str):
+        return None
+    if provider == "gemini":
+        mark = _GEMINI_MARKS.get(message) if len(message) < 64 else None
+        if mark is None and message.startswith(_GEMINI_TEXT):
+            return "request"  # Gemini answers user text by itself
+        return mark
+    for prefix, kind in _OPENAI_MARKS:
+        if message.startswith(prefix):
+            return kind
+    return None
+
+
+class SessionObserver:
+    """Metrics, telemetry and logs for one session (see the module docstring).
+
+    ``prices`` maps model name prefixes to :class:`~trio_realtime.ModelPrices` (None: no cost
+    estimate); ``turn_metrics`` publishes a ``turn_metrics`` event per turn.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "",
+        provider: str = "openai",
+        prices: Mapping[str, ModelPrices] | None = DEFAULT_PRICES,
+        turn_metrics: bool = False,
+    ) -> None:
+        self.provider = provider
+        self.tracker = MetricsTracker(
+            prices=prices_for(model, prices) if prices is not None else None
+        )
+        self.telemetry = SessionTelemetry(
+            model=model, provider=provider, latencies=self.tracker.latencies
+        )
+        self._turn_metrics = turn_metrics
+        self._publish: Callable[[SessionEvent], None] | None = None
+        self._lanes: WriterLanes | None = None
+        self._reaction_target: int | None = None
+        self._finished = False
+
+    @property
+    def audio_seen(self) -> bool:
+        """Whether the assistant has produced audio in this session (voices are fixed then)."""
+        return self.tracker.audio_seen
+
+    def metrics(self) -> SessionMetrics:
+        """The session's metrics now."""
+        return self.tracker.snapshot()
+
+    def bind(self, fanout: Fanout, lanes: WriterLanes) -> None:
+        """Observe what ``fanout`` publishes and what leaves ``lanes`` (once, at construction)."""
+        publish, finish = fanout.publish, fanout.finish
+        self._publish, self._lanes = publish, lanes
+        telemetry, tracker = self.telemetry, self.tracker
+        current_time = trio.current_time
+
+        def observed_publish(event: SessionEvent) -> None:
+            now = current_time()
+            telemetry.event(event, now)
+            over = tracker.event(event, now)
+            publish(event)
+            if type(event) is Interrupted and tracker.reaction_pending:
+                over = self._watch_reaction(now) or over
+            if over is not None:
+                self._report(over)
+
+        def observed_finish(final: SessionClosed) -> None:
+            now = current_time()
+            for over in tracker.flush():
+                self._report(over)
+            self._finished = True
+            telemetry.closed(final, now)
+            finish(final)
+
+        fanout.publish = observed_publish  # type: ignore[method-assign]
+        fanout.finish = observed_finish  # type: ignore[method-assign]
+
+    def _report(self, metrics: TurnMetrics) -> None:
+        if self._turn_metrics and self._publish is not None and not self._finished:
+            self._publish(metrics)
+
+    def _watch_reaction(self, now: float) -> TurnMetrics | None:
+        """A barge-in was read just now: wait for the control messages its step queued."""
+        lanes = self._lanes
+        queued = lanes.depth("control") if lanes is not None else 0
+        if lanes is None or not queued:
+            self._reaction_target = None
+            return self.tracker.reaction_done(now)  # nothing to write: reacted at once
+        self._reaction_target = lanes.control_taken + queued
+        return None
+
+    def written(self, message: Message) -> None:
+        """The writer has just written ``message`` to the transport."""
+        mark = wire_mark(self.provider, message)
+        target = self._reaction_target
+        if mark is None and target is None:
+            return
+        now = trio.current_time()
+        if mark is not None:
+            self.tracker.trigger(mark, now)
+        lanes = self._lanes
+        if target is not None and lanes is not None and lanes.control_taken >= target:
+            self._reaction_target = None
+            over = self.tracker.reaction_done(now)
+            if over is not None:
+                self._report(over)
+
+    def audio_sent(self, size: int, sample_rate: int) -> None:
+        """An audio frame of ``size`` bytes of PCM16 at ``sample_rate`` was queued."""
+        self.telemetry.audio_sent(size, sample_rate)
