@@ -92,7 +92,7 @@ class SessionMetrics:
     tool_calls: int = 0
     tool_failures: int = 0
     handoffs: int = 0
-    usage: Usage = Usage()
+    usage: Usage = attrs.field(factory=Usage)
     cost_usd: float | None = None
     last_turn: TurnMetrics | None = None
 
@@ -220,7 +220,9 @@ class MetricsTracker:
         if turn is not None:
             turn.calls[event.call_id] = now
 
-    def _call_done(self, event: ToolCallCompleted | ToolCallFailed, now: float) -> TurnMetrics | None:
+    def _call_done(
+        self, event: ToolCallCompleted | ToolCallFailed, now: float
+    ) -> TurnMetrics | None:
         if isinstance(event, ToolCallFailed):
             self._m = attrs.evolve(self._m, tool_failures=self._m.tool_failures + 1)
         turn = self._turns.get(event.turn_id)

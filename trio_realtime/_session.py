@@ -28,8 +28,8 @@ from ._lanes import Lane
 from ._metrics import SessionMetrics
 from ._observe import SessionObserver
 from ._runtime import SessionRuntime
-from .audio.playback import PlaybackTracker
 from .agents import Agent
+from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
 from .protocol import Codec, CodecStatistics, Messages, messages_of
 from .transport import Transport, TransportStatistics

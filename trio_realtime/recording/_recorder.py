@@ -106,9 +106,9 @@ class Recorder:
         """Count ``size`` bytes against ``max_bytes``; False once recording stopped."""
         if self.truncated:
             return False
-        if self.max_bytes is not None and not force:
-            if self.bytes_written + size > self.max_bytes - _RESERVE:
-                return False
+        limit = self.max_bytes
+        if limit is not None and not force and self.bytes_written + size > limit - _RESERVE:
+            return False
         self.bytes_written += size
         return True
 
@@ -149,11 +149,11 @@ class _Sink:
             return
         data, audio = encode_frame(direction, self._now(), message, audio=recorder._audio_on)
         limit = recorder.max_bytes
-        if audio and recorder._audio_on and limit is not None:
-            if recorder.bytes_written + len(data) > limit * 3 // 4:
-                recorder._audio_on = False
-                self.write(line({"t": self._now(), "event": "audio_off"}))
-                data, _ = encode_frame(direction, self._now(), message, audio=False)
+        audio_full = limit is not None and recorder.bytes_written + len(data) > limit * 3 // 4
+        if audio and recorder._audio_on and audio_full:
+            recorder._audio_on = False
+            self.write(line({"t": self._now(), "event": "audio_off"}))
+            data, _ = encode_frame(direction, self._now(), message, audio=False)
         if not recorder._admit(len(data)):
             recorder.truncated = True
             self.write(line({"t": self._now(), "event": "truncated"}), force=True)

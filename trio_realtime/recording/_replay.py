@@ -14,6 +14,7 @@ ends with code 4001 (:data:`TRUNCATED`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -94,7 +95,7 @@ def read_recording(path: str | os.PathLike[str]) -> list[RecordedConnection]:
             except orjson.JSONDecodeError as exc:
                 raise ValueError(f"{os.fspath(path)}:{number}: not JSON ({exc})") from None
             if not isinstance(record, dict):
-                raise ValueError(f"{os.fspath(path)}:{number}: not a recording line")
+                raise ValueError(f"{os.fspath(path)}:{number}: not a recording line")  # noqa: TRY004
             if record.get("event") == "connection":
                 version = record.get("version")
                 if version != FORMAT_VERSION:
@@ -167,10 +168,8 @@ class ReplayGateway:
         return OpenAIProtocol(config, server_events=server_events)
 
     async def _play(self, connection: RecordedConnection, server: MemoryTransport) -> None:
-        try:
+        with contextlib.suppress(TransportClosed):  # the client went away: nothing to play
             await self._play_frames(connection, server)
-        except TransportClosed:
-            pass  # the client went away: nothing left to play
 
     async def _play_frames(self, connection: RecordedConnection, server: MemoryTransport) -> None:
         expected = connection.sends()

@@ -23,10 +23,10 @@ __all__ = [
     "TOOL_CALL",
     "TOOL_RESULT",
     "TTS_CHUNK",
-    "TURN_START",
-    "TURN_STOP",
     "TTS_COMPLETE",
     "TTS_START",
+    "TURN_START",
+    "TURN_STOP",
     "Name",
 ]
 
