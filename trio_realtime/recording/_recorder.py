@@ -104,7 +104,7 @@ class Recorder:
 
     def _admit(self, size: int, *, force: bool = False) -> bool:
         """Count ``size`` bytes against ``max_bytes``; False once recording stopped."""
-        if self.truncated:
+        if self.truncated and not force:
             return False
         limit = self.max_bytes
         if limit is not None and not force and self.bytes_written + size > limit - _RESERVE:
