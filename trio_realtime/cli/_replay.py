@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..config import Config
@@ -151,10 +152,15 @@ def render_timeline(path: str | os.PathLike[str], out: TextIO, *, fold: bool = T
         printer.flush()
 
 
-_NOTES = {
-    "close": lambda r: f"closed by {r.get('initiator')} (code {r.get('code')}: {r.get('reason')})",
-    "truncated": lambda r: "recording truncated here (max_bytes)",
-    "audio_off": lambda r: "audio elided from here on (max_bytes)",
+def _close_note(record: dict[str, Any]) -> str:
+    code, reason = record.get("code"), record.get("reason")
+    return f"closed by {record.get('initiator')} (code {code}: {reason})"
+
+
+_NOTES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "close": _close_note,
+    "truncated": lambda record: "recording truncated here (max_bytes)",
+    "audio_off": lambda record: "audio elided from here on (max_bytes)",
 }
 
 
