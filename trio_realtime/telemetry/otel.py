@@ -23,9 +23,10 @@ following OpenTelemetry's GenAI semantic conventions where they fit:
   ``gen_ai.tool.call.id``, ``gen_ai.tool.type``), child of its turn, ERROR when it failed;
 - voice pipeline runs (``invoke_workflow <workflow_name>``) with ``stt`` and ``tts`` children.
 
-Spans still open when their session stops (a dropped connection, a closed session) are ended
-then, with status ERROR. Arguments, results and error messages are attached only with
-``include_content=True`` (``gen_ai.tool.call.arguments`` / ``.result``; error descriptions).
+Spans still open when their session stops are ended then, marked
+``trio_realtime.incomplete``, with status ERROR unless the client closed the session itself.
+Arguments, results and error messages are attached only with ``include_content=True``
+(``gen_ai.tool.call.arguments`` / ``.result``; error descriptions).
 Handlers run synchronously in the emitting thread; this one never raises into a session (a
 failing handler is detached by the telemetry core and logged).
 """
@@ -146,14 +147,13 @@ class OpenTelemetryHandler:
         reason, code = md.get("reason"), md.get("code")
         lost = reason == "error" or (reason == "server" and code not in (1000, None))
         why = f"session closed ({reason}, code {code})"
-        for key in [k for k in self._tools if k[0] == session_id]:
-            tool = self._tools.pop(key)
-            tool.set_status(_status(f"{why} before the call finished"))
-            tool.end()
-        for key in [k for k in self._turns if k[0] == session_id]:
-            turn = self._turns.pop(key)
-            turn.set_status(_status(f"{why} before the response finished"))
-            turn.end()
+        open_spans = [self._tools.pop(k) for k in [k for k in self._tools if k[0] == session_id]]
+        open_spans += [self._turns.pop(k) for k in [k for k in self._turns if k[0] == session_id]]
+        for child in open_spans:  # cut by the close: an error unless the client chose it
+            child.set_attribute("trio_realtime.incomplete", True)
+            if reason != "client":
+                child.set_status(_status(f"{why} before it finished"))
+            child.end()
         span.set_attribute("trio_realtime.close.reason", str(reason))
         if code is not None:
             span.set_attribute("trio_realtime.close.code", int(code))
