@@ -135,7 +135,8 @@ class Agent:
             Config's).
         tools: Callables (sync or async) or :class:`~trio_realtime.tools.Tool` values; the handoff
             tools are added to them.
-        handoffs: :class:`~trio_realtime.agents.Handoff` edges, normally added with :meth:`with_handoff`.
+        handoffs: :class:`~trio_realtime.agents.Handoff` edges, normally added with
+            :meth:`with_handoff`.
         voice: The voice of the first agent of a session (a handoff keeps the session's voice:
             providers refuse a voice change once audio was produced). ``None`` keeps the
             Config's.
