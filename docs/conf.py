@@ -59,7 +59,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"~?\.?_\w+(\.\w+)*"),  # relative references to private modules
     (r"py:class", r"Messages?|InterruptFlag|FrameVad|trio_realtime\.config\.ToolSource"),
     (r"py:data", r"trio_realtime\.server\.(synth\.Voice|vad\.VadFactory)"),
-    (r"py:class", r"functools\.partial"),
+    (r"py:class", r"functools\.partial|random\.Random"),
     (r"py:attr", r"is_async"),
     # Private helpers that appear in signatures.
     (

@@ -13,7 +13,7 @@
                 ...
 """
 
-from . import _secrets, telemetry
+from . import _secrets, history, telemetry
 from ._broker import Broker, connect_session, open_session
 from ._errors import (
     ProtocolError,
@@ -73,6 +73,8 @@ from .events import (
 )
 from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
 from .gateways import Gateway, GeminiGateway, OpenAIGateway
+from .history import History
+from .reconnect import Reconnect
 from .recording import Recorder, ReplayGateway
 from .tools import Tool, ToolContext
 
@@ -99,6 +101,7 @@ __all__ = [
     "EventStream",
     "Gateway",
     "GeminiGateway",
+    "History",
     "InterruptPolicy",
     "Interrupted",
     "LatencySummary",
@@ -114,6 +117,7 @@ __all__ = [
     "RealtimeEvent",
     "RealtimeSession",
     "RealtimeVoice",
+    "Reconnect",
     "Reconnected",
     "Reconnecting",
     "Recorder",
@@ -153,6 +157,7 @@ __all__ = [
     "estimate_cost",
     "event_from_dict",
     "event_to_dict",
+    "history",
     "open_session",
     "telemetry",
 ]

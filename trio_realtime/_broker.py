@@ -23,6 +23,8 @@ from .agents import Agent, AgentGraph, validate_agent_graph
 from .audio.playback import PlaybackTracker
 from .config import Config
 from .gateways import Gateway
+from .history import History
+from .reconnect import Reconnect
 
 if TYPE_CHECKING:
     from .recording import Recorder
@@ -41,6 +43,12 @@ class Broker:
     ``primary_events=False`` opens sessions without the primary ``events()`` stream, for
     applications that only ``subscribe()``. ``server_events=True`` also publishes the provider
     events the 23 kinds do not cover, as ``server_event`` (:class:`~trio_realtime.ServerEvent`).
+    ``reconnect`` (a :class:`~trio_realtime.reconnect.Reconnect`) makes sessions survive dropped
+    connections (off by default; the first connect is never retried). ``history`` (a
+    :class:`~trio_realtime.history.History`, e.g. a saved ``session.history()``) seeds every
+    new session's conversation. ``idle_timeout`` (seconds): while a response is in progress,
+    a server that sends nothing for that long is a dead connection (``session_closed`` with
+    reason "error", or a reconnect); ``None`` (the default) relies on keepalive pings alone.
 
     ``agent`` makes an :class:`~trio_realtime.Agent` speak (its instructions and tools replace
     the config's; its handoff graph is checked here: two different agents with one name, or a
@@ -60,11 +68,18 @@ class Broker:
         event_buffer: int = 256,
         primary_events: bool = True,
         server_events: bool = False,
+        reconnect: Reconnect | None = None,
+        history: History | None = None,
+        idle_timeout: float | None = None,
         agent: Agent | None = None,
         recorder: Recorder | None = None,
         prices: Mapping[str, ModelPrices] | None = DEFAULT_PRICES,
         turn_metrics: bool = False,
     ) -> None:
+        if idle_timeout is not None and not idle_timeout > 0:
+            raise ValueError(
+                f"idle_timeout must be a positive number of seconds, not {idle_timeout}"
+            )
         self.model = model
         self.gateway = gateway
         self.config = config if config is not None else Config()
@@ -75,6 +90,9 @@ class Broker:
             "event_buffer": event_buffer,
             "primary_events": primary_events,
             "server_events": server_events,
+            "reconnect": reconnect,
+            "history": history,
+            "idle_timeout": idle_timeout,
             "recorder": recorder,
             "prices": prices,
             "turn_metrics": turn_metrics,
@@ -125,6 +143,9 @@ async def connect_session(
     event_buffer: int = 256,
     primary_events: bool = True,
     server_events: bool = False,
+    reconnect: Reconnect | None = None,
+    history: History | None = None,
+    idle_timeout: float | None = None,
     agent: Agent | AgentGraph | None = None,
     recorder: Recorder | None = None,
     prices: Mapping[str, ModelPrices] | None = DEFAULT_PRICES,
@@ -157,6 +178,12 @@ async def connect_session(
             transport,
             codec,
             config,
+            gateway=gateway,
+            model=model,
+            server_events=server_events,
+            reconnect=reconnect,
+            history=history,
+            idle_timeout=idle_timeout,
             close_timeout=gateway.close_timeout,
             playback=playback,
             event_buffer=event_buffer,
