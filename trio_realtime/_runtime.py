@@ -63,6 +63,11 @@ if TYPE_CHECKING:
 __all__ = ["SessionRuntime"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
+#: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
+_PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
+    {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
+    - {Error, SessionOpened, ServerEvent, RateLimited, *LOGGED_EVENTS}
+)
 
 
 class SessionRuntime:
@@ -421,30 +426,61 @@ class SessionRuntime:
                 await self._on_transport_closed(info)
 
     async def _reader(self) -> CloseInfo | None:
-        """Read frames until the transport closes (returns how) or the session ends (None).
+        """Read, decode, step and publish, one frame at a time, until the transport closes
+        (returns how) or the session ends (None).
+
+        Each frame is one synchronous step (module docstring); the reader waits only in
+        ``receive_message`` and, after a frame that filled a ``block`` consumer, for room.
+        Frames the transport already holds are taken with ``receive_message_nowait`` (when
+        it has one) as long as the reader has not yielded since its last cancel point: the
+        same frames, in the same order, without a cancel point per frame that could not
+        observe anything new. ``now`` is the time of that cancel point.
 
         The watch's deadline is the liveness rule: a reconnect's handshake must complete within
         the gateway's ``connect_timeout``, and with an ``idle_timeout`` a response in progress
         must hear from the server that often. Waiting for a slow consumer never counts.
         """
-        transport, codec, machine, fanout = self.transport, self.codec, self.machine, self.fanout
-        apply, ready = self.apply, self._ready
+        transport, fanout = self.transport, self.fanout
+        decode, step = self.codec.receive, self.machine.apply
+        dispatch, ready, stepped = self._dispatch, self._ready, self.stepped
+        publish: Callable[[Any], None] = fanout.publish
+        plain = _PLAIN_EVENTS
+        nowait = getattr(transport, "receive_message_nowait", None)
+        clock = trio.lowlevel.current_clock()
+        handshaking = True
         try:
             with trio.CancelScope(deadline=self._watch_deadline()) as watch:
                 self._watch = watch
                 while True:
                     frame = await transport.receive_message()
-                    now = trio.current_time()
-                    for item in codec.receive(frame):
-                        if not ready.is_set():
-                            self._check_handshake(item)
-                        apply(machine.apply(item, now))
-                    if self.violation is not None:
-                        await self._fail_protocol(self.violation)
-                        return None
-                    if fanout.full and ready.is_set():  # (nobody can read before connect returns)
-                        watch.deadline = math.inf
-                        await fanout.wait_room()
+                    now = clock.current_time()
+                    while True:
+                        for item in decode(frame):
+                            if handshaking:
+                                handshaking = not ready.is_set()
+                                if handshaking:
+                                    self._check_handshake(item)
+                            for action in step(item, now):
+                                if type(action) in plain:
+                                    publish(action)
+                                else:
+                                    dispatch[type(action)](action, "control")
+                        if stepped:  # (someone waits for a quiet moment)
+                            stepped.unpark_all()
+                        if self.violation is not None:
+                            await self._fail_protocol(self.violation)
+                            return None
+                        # (nobody can read before connect returns: no waiting in the handshake)
+                        if fanout.maybe_full and fanout.full and ready.is_set():
+                            watch.deadline = math.inf
+                            await fanout.wait_room()
+                            break  # it yielded: the next frame comes through a cancel point
+                        if nowait is None:
+                            break
+                        try:
+                            frame = nowait()
+                        except trio.WouldBlock:
+                            break
                     watch.deadline = self._watch_deadline()
         except TransportClosed as exc:
             return exc.info

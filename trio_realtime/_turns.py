@@ -69,6 +69,16 @@ from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
 __all__ = ["PlaybackSource", "TurnMachine"]
 
+#: The events :meth:`TurnMachine._in_turn` passes through (each has a ``turn_id``).
+_TurnEvent = (
+    AssistantTextDelta
+    | AssistantText
+    | AssistantTranscriptDelta
+    | AssistantTranscript
+    | ToolCallStarted
+    | ToolCallArgsDelta
+)
+
 #: How many recent turns (and audio items) are remembered for late events and truncation.
 _MAX_REMEMBERED = 64
 
@@ -179,8 +189,8 @@ class TurnMachine:
         # an event without a turn, or a signal for the session (the handlers took the rest)
         return [cast(Action, item)]
 
-    def _in_turn(self, event: SessionEvent, now: float) -> list[Action]:
-        if getattr(event, "turn_id", None) in self._seen:
+    def _in_turn(self, event: _TurnEvent, now: float) -> list[Action]:
+        if event.turn_id in self._seen:
             return [event]
         self.ignored_events += 1
         return []

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import trio
 
-from .._errors import RealtimeError
+from ._errors import add_debug_option, report_failure
 
 __all__ = ["main"]
 
@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--frames", action="store_true", help="one line per frame (do not fold runs of deltas)"
     )
+    add_debug_option([parser, *sub.choices.values()])
     return parser
 
 
@@ -148,9 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     model=args.model,
                 )
             )
-    except KeyboardInterrupt:
-        return 130
-    except (RealtimeError, OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except BaseException as exc:  # one clear line for what users cause; a bug keeps its traceback
+        return report_failure(exc, args)
     return 0
