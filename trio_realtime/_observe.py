@@ -1,9 +1,9 @@
 """The observer of one session: metrics, telemetry and logs, outside the session's core.
 
-The session core calls it at three points only (each a line): every event it publishes (the
+The session core calls it at a few points only (each a line): every event it publishes (the
 observer taps the fan-out's ``publish`` and ``finish`` when it is bound), every message the
-writer has written (:meth:`SessionObserver.written`), and every audio frame queued
-(:meth:`SessionObserver.audio_sent`). Everything here is synchronous and never waits, so the
+writer sends (:meth:`SessionObserver.sending` before, :meth:`SessionObserver.sent` after),
+and every audio frame queued (:meth:`SessionObserver.audio_sent`). Everything here is synchronous and never waits, so the
 observer sees each event in the step that publishes it, at the trio time it happens.
 
 Metrics come from :class:`~._metrics.MetricsTracker`, telemetry and logs from
@@ -140,21 +140,23 @@ class SessionObserver:
         self._reaction_target = lanes.control_taken + queued
         return None
 
-    def written(self, message: Message) -> None:
-        """The writer has just written ``message`` to the transport."""
+    def sending(self, message: Message) -> None:
+        """The writer is handing ``message`` to the transport now (before any reply can be
+        read: a request or the end of the user's speech starts the latency clock here)."""
         mark = wire_mark(self.provider, message)
-        target = self._reaction_target
-        if mark is None and target is None:
-            return
-        now = trio.current_time()
         if mark is not None:
-            self.tracker.trigger(mark, now)
-        lanes = self._lanes
-        if target is not None and lanes is not None and lanes.control_taken >= target:
-            self._reaction_target = None
-            over = self.tracker.reaction_done(now)
-            if over is not None:
-                self._report(over)
+            self.tracker.trigger(mark, trio.current_time())
+
+    def sent(self) -> None:
+        """The writer has written its message (the barge-in reaction ends once the messages
+        its step queued are all written)."""
+        target, lanes = self._reaction_target, self._lanes
+        if target is None or lanes is None or lanes.control_taken < target:
+            return
+        self._reaction_target = None
+        over = self.tracker.reaction_done(trio.current_time())
+        if over is not None:
+            self._report(over)
 
     def audio_sent(self, size: int, sample_rate: int) -> None:
         """An audio frame of ``size`` bytes of PCM16 at ``sample_rate`` was queued."""

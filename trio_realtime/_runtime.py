@@ -512,11 +512,12 @@ class SessionRuntime:
             )
 
     async def _writer(self) -> None:
-        lanes, written = self.lanes, self.observer.written
+        lanes, sending, sent = self.lanes, self.observer.sending, self.observer.sent
         while True:
             message = await lanes.get()
             transport = self.transport
             self._sending = True
+            sending(message)
             try:
                 await transport.send_message(message)
             except TransportClosed as exc:
@@ -531,7 +532,7 @@ class SessionRuntime:
                 return
             finally:
                 self._sending = False
-            written(message)
+            sent()
             if self.closing and not lanes.depth("control"):
                 self._drained.set()
             if self._flushed:
