@@ -3,8 +3,9 @@
 The session core calls it at a few points only (each a line): every event it publishes (the
 observer taps the fan-out's ``publish`` and ``finish`` when it is bound), every message the
 writer sends (:meth:`SessionObserver.sending` before, :meth:`SessionObserver.sent` after),
-and every audio frame queued (:meth:`SessionObserver.audio_sent`). Everything here is synchronous and never waits, so the
-observer sees each event in the step that publishes it, at the trio time it happens.
+and every audio frame queued (:meth:`SessionObserver.audio_sent`). Everything here is
+synchronous and never waits, so the observer sees each event in the step that publishes it,
+at the trio time it happens.
 
 Metrics come from :class:`~._metrics.MetricsTracker`, telemetry and logs from
 :class:`~._session_telemetry.SessionTelemetry`. With ``turn_metrics=True`` the observer also
