@@ -129,6 +129,15 @@ class WriterLanes:
                 return message
         raise trio.WouldBlock
 
+    async def wait_message(self) -> None:
+        """Wait until a message is queued (takes nothing; then :meth:`get_nowait` has one).
+
+        A checkpoint. Cancel-safe."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while not (self._queues["control"] or self._queues["audio"]):
+            await self._not_empty.park()
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
     async def get(self) -> Message:
         """Wait for the next message, control first. Cancel-safe: nothing is taken if cancelled."""
         await trio.lowlevel.checkpoint_if_cancelled()

@@ -514,9 +514,13 @@ class SessionRuntime:
     async def _writer(self) -> None:
         lanes, sending, sent = self.lanes, self.observer.sending, self.observer.sent
         while True:
-            message = await lanes.get()
+            await lanes.wait_message()
+            try:
+                message = lanes.get_nowait()
+            except trio.WouldBlock:  # (cleared meanwhile: a reconnect)
+                continue
             transport = self.transport
-            self._sending = True
+            self._sending = True  # taken and marked in one step: wait_flushed sees either
             sending(message)
             try:
                 await transport.send_message(message)
