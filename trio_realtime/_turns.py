@@ -259,7 +259,7 @@ class TurnMachine:
 
     def _on_call_ready(self, ready: ToolCallReady, now: float) -> list[Action]:
         turn = self._turns.get(ready.turn_id)
-        if turn is None:
+        if turn is None or ready.call_id in turn.calls:  # unknown turn, or dispatched already
             self.ignored_events += 1
             return []
         turn.calls[ready.call_id] = ready.name
