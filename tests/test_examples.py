@@ -142,6 +142,30 @@ CASES = {
         ),
     ),
     "gemini": Case(("gemini",), ("connected: gemini", "[calling get_weather", "bye")),
+    "handoffs": Case(
+        ("handoffs",),
+        (
+            "speaking: Greeter",
+            "[handoff] Greeter -> Tech Support",
+            "[tool] reset_router -> 'TR-100 was reset'",
+            "[handoff] Tech Support -> Greeter",
+            "[handoff] Greeter -> Billing",
+            "Billing: (You handle refunds and invoices) Done: refunded 20 EUR.",
+            "handoffs: 4",
+        ),
+    ),
+    "telemetry": Case(
+        ("telemetry",),
+        (
+            "[telemetry] realtime.session.start",
+            "[telemetry] realtime.tool.call",
+            "[turn_metrics] completed, first audio after",
+            "assistant: It is sunny in Oslo today.",
+            "turns: 2, tokens in/out:",
+            "execute_tool get_weather",
+            "client  session.update",
+        ),
+    ),
     "no key for --openai": Case(
         ("text_chat", "--openai"),
         ("error: --openai needs your API key in the OPENAI_API_KEY variable",),

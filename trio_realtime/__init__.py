@@ -23,6 +23,8 @@ from ._errors import (
     SessionClosedError,
 )
 from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
+from ._metrics import LatencySummary, SessionMetrics
+from ._prices import DEFAULT_PRICES, ModelPrices, estimate_cost
 from ._session import RealtimeSession, SessionStatistics
 from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
@@ -60,6 +62,7 @@ from .events import (
     ToolCallDispatched,
     ToolCallFailed,
     ToolCallStarted,
+    TurnMetrics,
     Usage,
     UserSpeechStarted,
     UserSpeechStopped,
@@ -72,6 +75,7 @@ from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, 
 from .gateways import Gateway, GeminiGateway, OpenAIGateway
 from .history import History
 from .reconnect import Reconnect
+from .recording import Recorder, ReplayGateway
 from .tools import Tool, ToolContext
 
 _secrets.install_log_filter()
@@ -79,6 +83,7 @@ _secrets.install_log_filter()
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_PRICES",
     "Agent",
     "AgentHandoff",
     "AgentRef",
@@ -99,6 +104,8 @@ __all__ = [
     "History",
     "InterruptPolicy",
     "Interrupted",
+    "LatencySummary",
+    "ModelPrices",
     "OpenAIGateway",
     "PlaybackTracker",
     "ProtocolError",
@@ -113,6 +120,8 @@ __all__ = [
     "Reconnect",
     "Reconnected",
     "Reconnecting",
+    "Recorder",
+    "ReplayGateway",
     "ResponseOptions",
     "SemanticVad",
     "ServerEvent",
@@ -120,6 +129,7 @@ __all__ = [
     "SessionClosed",
     "SessionClosedError",
     "SessionEvent",
+    "SessionMetrics",
     "SessionOpened",
     "SessionStatistics",
     "SessionUpdated",
@@ -137,12 +147,14 @@ __all__ = [
     "ToolDefinition",
     "TranscriptDelta",
     "Transcription",
+    "TurnMetrics",
     "Usage",
     "UserSpeechStarted",
     "UserSpeechStopped",
     "UserTranscript",
     "UserTranscriptDelta",
     "connect_session",
+    "estimate_cost",
     "event_from_dict",
     "event_to_dict",
     "history",

@@ -25,15 +25,20 @@ from ._actions import Send
 from ._audio_frames import AudioFrame, pcm16_frame
 from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
 from ._lanes import Lane
+from ._metrics import SessionMetrics
+from ._observe import SessionObserver
 from ._runtime import SessionRuntime
+from .agents import Agent
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
 from .history import History
 from .protocol import Codec, CodecStatistics, Messages, messages_of
 from .reconnect import Reconnect
+from .recording import Recorder
 from .transport import Transport, TransportStatistics
 
 if TYPE_CHECKING:
+    from ._handoffs import AgentSwitch
     from .gateways import Gateway
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
@@ -88,6 +93,9 @@ class RealtimeSession:
         reconnect: Reconnect | None = None,
         history: History | None = None,
         idle_timeout: float | None = None,
+        observer: SessionObserver | None = None,
+        agents: AgentSwitch | None = None,
+        recorder: Recorder | None = None,
         _token: object = None,
     ) -> None:
         if _token is not _PRIVATE:
@@ -108,8 +116,13 @@ class RealtimeSession:
             reconnect=reconnect,
             history=history,
             idle_timeout=idle_timeout,
+            observer=observer,
+            recorder=recorder,
         )
         self._cleared_frames = 0
+        self._agents = agents
+        if agents is not None:
+            agents.bind(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._rt.closing else "open"
@@ -129,6 +142,11 @@ class RealtimeSession:
     def closed(self) -> bool:
         """True once the session closed, for any reason."""
         return self._rt.closing
+
+    @property
+    def agent(self) -> Agent | None:
+        """The agent speaking now (None when the session was opened without one)."""
+        return self._agents.agent if self._agents is not None else None
 
     @property
     def provider(self) -> str:
@@ -194,7 +212,8 @@ class RealtimeSession:
         Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
         whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
         """
-        data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
+        rate = self.config.input_sample_rate
+        data = pcm16_frame(pcm, sample_rate, rate)
         self._check_open()
         if self._drop_audio_in_outage():
             await trio.lowlevel.checkpoint()
@@ -207,6 +226,7 @@ class RealtimeSession:
         if not data:
             await trio.lowlevel.checkpoint()
             return
+        self._rt.observer.audio_sent(len(data), rate)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_audio(self, pcm: AudioFrame) -> None:
@@ -226,6 +246,8 @@ class RealtimeSession:
             raise trio.WouldBlock
         for message in messages_of(self._rt.codec.append_audio(data) if data else None):
             lanes.force("audio", message)
+        if data:
+            self._rt.observer.audio_sent(len(data), self.config.input_sample_rate)
 
     def send_text_nowait(self, text: str) -> None:
         """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full
@@ -334,6 +356,29 @@ class RealtimeSession:
         """Replace the instructions (``update(instructions=text)``)."""
         await self.update(instructions=text)
 
+    async def handoff(self, target: Agent, *, respond: bool = True) -> None:
+        """Hand the conversation to ``target`` by hand, as a ``transfer_to_*`` call would.
+
+        Sends one configuration update (the target's instructions and tools; audio formats
+        kept, the voice kept once audio was produced), publishes ``agent_handoff`` and, with
+        ``respond=True``, requests a response from the target (queued behind an active one).
+        ``target`` may be any :class:`~trio_realtime.Agent`; one outside the session's graph
+        joins it. Raises ``TypeError`` for anything else, ``ValueError`` when a different
+        agent of that name is in the graph, ``RuntimeError`` when the session was opened
+        without an agent, and the codec's ``UnsupportedCommand`` (nothing changed) when the
+        provider cannot make the change. Cancellation: as :meth:`update`.
+        """
+        if self._agents is None:
+            raise RuntimeError(
+                "this session was opened without an agent: use Broker(..., agent=...)"
+            )
+        agent = self._agents.resolve(target)
+        self._check_open()
+        await self._agents.hand_off(agent)
+        if respond:
+            rt = self._rt
+            rt.apply(rt.machine.request_response(None), self._turn_lane())
+
     async def send_tool_result(self, call_id: str, result: Any) -> None:
         """Answer an application-answered tool call (``ValueError`` if none is pending).
 
@@ -399,6 +444,11 @@ class RealtimeSession:
         Drops are counted in :meth:`statistics`.
         """
         return self._rt.fanout.subscribe(kinds, buffer, overflow)
+
+    def metrics(self) -> SessionMetrics:
+        """A snapshot of the latencies, tool durations, token usage and estimated cost so far
+        (:class:`~trio_realtime.SessionMetrics`; see ``docs/metrics.md``)."""
+        return self._rt.observer.metrics()
 
     def history(self) -> History:
         """The conversation so far, as the client knows it (see :mod:`trio_realtime.history`):

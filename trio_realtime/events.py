@@ -56,6 +56,7 @@ __all__ = [
     "ToolCallDispatched",
     "ToolCallFailed",
     "ToolCallStarted",
+    "TurnMetrics",
     "Usage",
     "UserSpeechStarted",
     "UserSpeechStopped",
@@ -438,7 +439,38 @@ class Reconnected:
     state_restored: bool
 
 
-ExtraEvent = Union[ServerEvent, AgentHandoff, Reconnecting, Reconnected]  # noqa: UP007
+@attrs.frozen(kw_only=True)
+class TurnMetrics:
+    """Latency, usage and cost of one assistant turn (published only with
+    ``Broker(..., turn_metrics=True)``), once the turn is over: its response done, its tool
+    calls finished and its barge-in reaction (if any) measured.
+
+    Times are seconds on trio's clock. ``trigger`` names what the latencies count from: the
+    end of the user's speech (``"speech_end"``: server VAD's ``speech_stopped`` read, or our
+    commit written) or our response request written (``"request"``); None when neither was
+    seen (then the latencies are None too). ``tool_durations`` maps each call id to how long
+    it ran; ``barge_in_reaction`` is the time from reading the barge-in frame to having
+    written the cancel and truncation it caused. ``usage`` is the provider's report for this
+    turn, ``totals`` the running session totals after it; costs are estimates in USD (None
+    when the model has no prices, see :class:`~trio_realtime.ModelPrices`).
+    """
+
+    kind: ClassVar[Literal["turn_metrics"]] = "turn_metrics"
+    turn_id: str
+    status: str
+    trigger: Literal["speech_end", "request"] | None = None
+    time_to_first_audio: float | None = None
+    time_to_first_text: float | None = None
+    duration: float = 0.0
+    tool_durations: Mapping[str, float] = attrs.field(factory=dict)
+    barge_in_reaction: float | None = None
+    usage: Usage | None = None
+    totals: Usage = attrs.field(factory=Usage)
+    cost_usd: float | None = None
+    total_cost_usd: float | None = None
+
+
+ExtraEvent = Union[ServerEvent, AgentHandoff, Reconnecting, Reconnected, TurnMetrics]  # noqa: UP007
 
 #: Everything a session's streams can yield: the 23 kinds plus the extra ones.
 SessionEvent = Union[RealtimeEvent, ExtraEvent]  # noqa: UP007
