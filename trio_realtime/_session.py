@@ -26,6 +26,7 @@ from ._audio_frames import AudioFrame, pcm16_frame
 from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
 from ._lanes import Lane
 from ._runtime import SessionRuntime
+from ._session_items import ConversationCommands
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
 from .protocol import Codec, CodecStatistics, Messages, messages_of
@@ -61,8 +62,12 @@ class SessionStatistics:
     tools_running: int
 
 
-class RealtimeSession:
-    """One realtime conversation with a model. Obtain it from ``Broker.connect()``."""
+class RealtimeSession(ConversationCommands):
+    """One realtime conversation with a model. Obtain it from ``Broker.connect()``.
+
+    Conversation editing (``add_item``, ``delete_item``, ``retrieve_item``, ``send_image``,
+    MCP approvals) comes from :class:`~._session_items.ConversationCommands`.
+    """
 
     def __init__(
         self,

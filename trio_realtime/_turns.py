@@ -10,7 +10,10 @@ Rules (DESIGN 4.1-4.3, 4.5):
 
 - One response at a time: ``idle -> requested -> active -> idle``. A response requested while
   one is requested or active is queued, and all queued requests coalesce into one, sent right
-  after the response is done.
+  after the response is done. The rule holds for the default conversation only: an
+  out-of-band response (``ResponseOptions(out_of_band=True)``) is requested at once and runs
+  beside it; it is never the live turn (no barge-in, no truncation), and the outputs of its
+  tool calls are not submitted (the conversation has no such calls).
 - Server events for a response that no ``response.created`` announced are ignored and counted
   (``ignored_events``), never published as a turn; a repeated ``response.created`` is not
   published twice.
@@ -64,6 +67,7 @@ from .protocol import (
     SessionSettings,
     ToolCallReady,
     ToolCallsCancelled,
+    UnsupportedCommand,
 )
 from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
@@ -92,6 +96,7 @@ class _Turn:
     outputs: dict[str, str] = attrs.Factory(dict)
     items: list[str] = attrs.Factory(list)
     first_audio: dict[str, float] = attrs.Factory(dict)
+    out_of_band: bool = False
 
 
 class TurnMachine:
@@ -102,6 +107,7 @@ class TurnMachine:
         self._playback = playback
         self._requested = False  # a response was requested, its start not yet seen
         self._active: set[str] = set()  # responses in progress
+        self._out_of_band: set[str] = set()  # out-of-band responses in progress
         self._queued = False
         self._queued_options: ResponseOptions | None = None
         self._turns: dict[str, _Turn] = {}  # turns with state still needed
@@ -192,6 +198,8 @@ class TurnMachine:
         return [event]
 
     def _on_turn_started(self, event: AssistantTurnStarted, now: float) -> list[Action]:
+        if event.out_of_band:
+            return self._on_out_of_band_started(event)
         self._requested = False
         self._active.add(event.turn_id)
         if event.turn_id in self._seen:  # a repeated response.created: one turn, one event
@@ -202,7 +210,25 @@ class TurnMachine:
         self._forget_old_turns()
         return [event]
 
+    def _on_out_of_band_started(self, event: AssistantTurnStarted) -> list[Action]:
+        if event.turn_id in self._seen:
+            return []
+        _remember(self._seen, event.turn_id, None)
+        self._out_of_band.add(event.turn_id)
+        self._turns[event.turn_id] = _Turn(event.turn_id, out_of_band=True)
+        return [event]
+
+    def _on_out_of_band_done(self, event: AssistantTurnCompleted) -> list[Action]:
+        self._out_of_band.discard(event.turn_id)
+        turn = self._turns[event.turn_id]
+        turn.active, turn.done, turn.status = False, True, event.status
+        actions: list[Action] = [SealBatch(turn.turn_id)] if turn.calls else []
+        actions.append(event)
+        return actions + self._maybe_submit(turn)
+
     def _on_response_done(self, event: AssistantTurnCompleted, now: float) -> list[Action]:
+        if event.turn_id in self._out_of_band:
+            return self._on_out_of_band_done(event)
         turn = self._turns.get(event.turn_id)
         if turn is None or event.turn_id not in self._active:
             self.ignored_events += 1
@@ -323,6 +349,8 @@ class TurnMachine:
         if not turn.interrupted and not turn.done:
             return []  # wait for the response's end: the model may still add calls
         turn.closed = True
+        if turn.out_of_band:
+            return []  # its calls are not in the conversation: nothing to answer
         if turn.interrupted and self._config.on_interrupt is InterruptPolicy.DROP:
             return []
         call_ids = tuple(c for c in turn.calls if c in turn.outputs)
@@ -339,9 +367,14 @@ class TurnMachine:
     # -- commands ---------------------------------------------------------------------------
 
     def request_response(self, options: ResponseOptions | None) -> list[Action]:
-        """Ask for a response: sent now when idle, else queued and coalesced."""
+        """Ask for a response: sent now when idle, else queued and coalesced; an out-of-band
+        one is sent now (``UnsupportedCommand`` where the provider has none)."""
         if options is not None and options.tools:
             self._response_tools.update((tool.name, tool) for tool in options.tools)
+        if options is not None and options.out_of_band:
+            if not self._codec.traits.out_of_band_responses:
+                raise UnsupportedCommand(f"{self._codec.provider} cannot run out-of-band responses")
+            return _send(self._codec.create_response(options))
         if not self._requested and not self._active:
             options = options if options is not None else self._queued_options
             self._queued, self._queued_options = False, None
