@@ -23,6 +23,8 @@ from ._errors import (
     SessionClosedError,
 )
 from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
+from ._openai_features import *  # noqa: F403 - Azure, client secrets, MCP, items, options
+from ._openai_features import __all__ as _openai_features_all
 from ._session import RealtimeSession, SessionStatistics
 from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
@@ -144,3 +146,4 @@ __all__ = [
     "open_session",
     "telemetry",
 ]
+__all__ += _openai_features_all

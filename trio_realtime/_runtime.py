@@ -40,6 +40,7 @@ from .events import (
     SessionClosed,
     SessionEvent,
     SessionOpened,
+    SessionUpdated,
 )
 from .protocol import (
     Codec,
@@ -103,6 +104,7 @@ class SessionRuntime:
             SessionOpened: self._publish_opened,
             ServerEvent: self._publish_redacted_data,
             RateLimited: self._publish_redacted_data,
+            SessionUpdated: self._publish_redacted_config,
             Send: self._send,
             StartCall: self._start_call,
             InterruptBatch: self._interrupt_batch,
@@ -150,6 +152,10 @@ class SessionRuntime:
         else:
             event = attrs.evolve(event, details=redact_data(event.details))
         self.fanout.publish(event)
+
+    def _publish_redacted_config(self, event: SessionUpdated, lane: Lane) -> None:
+        # the server may echo credentials we sent (an MCP server's headers)
+        self.fanout.publish(attrs.evolve(event, config=redact_data(event.config)))
 
     def _note_error(self, event: Error) -> None:
         if not event.recoverable:
