@@ -233,15 +233,16 @@ class _Connection:
     async def _list_mcp_tools(self, command: ListMcpTools, listed: trio.Event) -> None:
         result: Any
         try:
-            result = await list_tools(McpTarget.from_tool(command.tool))
-        except McpError as exc:
-            result = exc
+            try:
+                result = await list_tools(McpTarget.from_tool(command.tool))
+            except McpError as exc:
+                result = exc
+            await self._outbox.wait_writable()
+            self.apply(command.resume(result))  # the tools are known before anyone wakes
         finally:
             listed.set()
             if self._listing.get(command.item_id) is listed:
                 del self._listing[command.item_id]
-        await self._outbox.wait_writable()
-        self.apply(command.resume(result))
 
     async def _transcribe(self, command: Transcribe, done: trio.Event) -> None:
         failure = None

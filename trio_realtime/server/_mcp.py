@@ -114,7 +114,7 @@ class McpLists:
         item = {"id": item_id, "type": "mcp_list_tools", "server_label": tool["server_label"]}
         item["tools"] = []
         previous = self._conversation.insert(item)
-        resume = functools.partial(self._done, item_id)
+        resume = functools.partial(self._done, item_id, tool)
         return [
             self._ids.event(
                 "conversation.item.added", previous_item_id=previous, item=snapshot(item)
@@ -123,7 +123,9 @@ class McpLists:
             ListMcpTools(item_id, copy.deepcopy(tool), resume),
         ]
 
-    def _done(self, item_id: str, result: list[dict[str, Any]] | McpError) -> list[Output]:
+    def _done(
+        self, item_id: str, tool: dict[str, Any], result: list[dict[str, Any]] | McpError
+    ) -> list[Output]:
         item = self._conversation.get(item_id)
         if item is None:  # deleted meanwhile
             return []
@@ -131,7 +133,8 @@ class McpLists:
         if isinstance(result, McpError):
             out.append(self._ids.event("mcp_list_tools.failed", item_id=item_id))
         else:
-            item["tools"] = [_listed_tool(t) for t in result]
+            listed = [_listed_tool(t) for t in result]
+            item["tools"] = [t for t in listed if _allowed(tool, t)]  # what the model may use
             out.append(self._ids.event("mcp_list_tools.completed", item_id=item_id))
         previous = self._conversation.previous_of(item_id)
         out.append(
