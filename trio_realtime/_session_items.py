@@ -67,7 +67,7 @@ class ConversationCommands:
 
     async def add_item(self, item: object, *, previous_item_id: str | None = None) -> None:
         """Add ``item`` to the conversation: a history item (user or assistant message,
-        function call or output), a :mod:`trio_realtime.items` value (``SystemMessage``,
+        function call or output), a ``trio_realtime.items`` value (``SystemMessage``,
         ``InputImage``) or a mapping in the provider's wire shape.
 
         It is appended, or inserted after ``previous_item_id`` (``"root"``: at the start). No

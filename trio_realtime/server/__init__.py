@@ -64,7 +64,7 @@ answering keepalive pings is dropped, retained audio is capped.
 ``google-genai`` that dial nothing else.
 
 Remote MCP servers named in a session's tools are reached server-side, as the service does
-(listing, approvals, calls: :mod:`trio_realtime.server._mcp`); :func:`serve_mcp_stub` serves
+(listing, approvals, calls; see ``docs/mcp.md``); :func:`serve_mcp_stub` serves
 plain functions over MCP on loopback for them. Azure OpenAI's paths (``/openai/v1/realtime``,
 ``/openai/realtime?api-version=...&deployment=...``) are served like OpenAI's.
 """

@@ -110,7 +110,14 @@ class Close:
 
 
 Command: TypeAlias = (
-    "StartResponse | StopResponse | Transcribe | ArmIdleTimer | Timer | Close | ListMcpTools"
-    " | CallMcpTool | AskBrain"
+    StartResponse
+    | StopResponse
+    | Transcribe
+    | ArmIdleTimer
+    | Timer
+    | Close
+    | ListMcpTools
+    | CallMcpTool
+    | AskBrain
 )
-Output: TypeAlias = "dict[str, Any] | Command"
+Output: TypeAlias = dict[str, Any] | Command
