@@ -8,8 +8,8 @@ In order of precedence:
 2. Calls still waiting for their outputs -> "I'm still waiting for ...".
 3. The latest user turn was already answered -> "Is there anything else I can help with?".
 4. A function or MCP tool the user clearly asks for (forced by ``tool_choice``; or the tool's
-   name or a word of it such as "weather" in ``get_weather``; or a keyword of its description)
-   -> a call with
+   name, or the most words of it such as "weather" in ``get_weather``; or a keyword of its
+   description) -> a call with
    arguments filled from the message: places after "in/for/at" for ``city``/``location``-like
    parameters (several places -> several parallel calls unless ``parallel_tool_calls`` is
    false), the first number for numeric ones, a mentioned enum value, and the whole message for
@@ -110,9 +110,13 @@ def _choose_tool(text: str, tools: list[dict[str, Any]], choice: Any) -> dict[st
     text_words = _words(text)
     lowered = text.lower()
     for tool in tools:
-        name_words, _ = _tool_keywords(tool)
-        if str(tool.get("name", "")).lower() in lowered or _mentions(text_words, name_words):
+        if str(tool.get("name", "")).lower() in lowered:
             return tool
+    scores = [
+        sum(_mentions(text_words, {word}) for word in _tool_keywords(tool)[0]) for tool in tools
+    ]
+    if max(scores) > 0:  # the tool most of whose name the user mentions (the first on a tie)
+        return tools[scores.index(max(scores))]
     for tool in tools:
         if _mentions(text_words, _tool_keywords(tool)[1]):
             return tool
