@@ -120,10 +120,34 @@ def examples(session: nox.Session) -> None:
 
 @nox.session(python=LOCAL)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (medians, ratios to a baseline measured in the same run, JSON output)."""
+    """Benchmarks (medians, ratios to a baseline measured in the same run, JSON output).
+
+    ``nox -s bench -- --quick`` is a smoke run (a minute or two). The peers the session
+    benchmark compares against (the ``openai`` SDK's realtime client, openai-agents'
+    ``RealtimeSession``) are installed here only; openai-agents pins ``websockets<17``, so
+    this session measures our direct transport on that ``websockets`` (the JSON records it).
+    """
     _need_python(session)
-    session.install("-e", ".", "fastjsonschema", "pydantic>=2.6")
+    session.install(
+        "-e", ".", "fastjsonschema", "pydantic>=2.6", "openai>=1.100", "openai-agents>=0.24"
+    )
     session.run("python", "benchmarks/run_all.py", *session.posargs)
+
+
+@nox.session(python=LOCAL)
+def fuzz(session: nox.Session) -> None:
+    """Coverage-guided fuzzing (atheris/libFuzzer) of both codecs and the local server's parser.
+
+    Short, bounded runs of each target (tests/verification/atheris_fuzz.py); libFuzzer options
+    after ``--`` replace the defaults, e.g. ``nox -s fuzz -- -max_total_time=600``. atheris
+    ships manylinux x86_64 wheels for CPython 3.10-3.13 (libFuzzer inside, no clang needed);
+    elsewhere pip builds it from source, which needs clang with libFuzzer.
+    """
+    _need_python(session)
+    session.install("-e", ".[test]", "atheris>=2.3")
+    options = session.posargs or ["-runs=50000", "-max_total_time=60"]
+    for target in ("openai", "gemini", "server"):
+        session.run("python", "tests/verification/atheris_fuzz.py", target, *options)
 
 
 @nox.session(python=LOCAL)

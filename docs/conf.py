@@ -63,7 +63,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"(trio_realtime\.server\.config\.)?ResponseConfig"),
     (r"py:class", r"httpx\..*"),
     (r"py:data", r"trio_realtime\.server\.(synth\.Voice|vad\.VadFactory)"),
-    (r"py:class", r"functools\.partial"),
+    (r"py:class", r"functools\.partial|random\.Random"),
     (r"py:attr", r"is_async"),
     # Private helpers that appear in signatures.
     (

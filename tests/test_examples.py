@@ -132,6 +132,15 @@ CASES = {
             "[session_ended]",
         ),
     ),
+    "reconnect": Case(
+        ("reconnect",),
+        (
+            "[connection lost; reconnect attempt 1]",
+            "[reconnected; conversation restored: True]",
+            "assistant: The capital of France is Paris.",
+            "reconnects: 1",
+        ),
+    ),
     "gemini": Case(("gemini",), ("connected: gemini", "[calling get_weather", "bye")),
     "mcp_tools": Case(
         ("mcp_tools",),

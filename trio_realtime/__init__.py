@@ -13,7 +13,7 @@
                 ...
 """
 
-from . import _secrets, telemetry
+from . import _secrets, history, telemetry
 from ._broker import Broker, connect_session, open_session
 from ._errors import (
     ProtocolError,
@@ -72,6 +72,8 @@ from .events import (
 )
 from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, TranscriptDelta
 from .gateways import Gateway, GeminiGateway, OpenAIGateway
+from .history import History
+from .reconnect import Reconnect
 from .tools import Tool, ToolContext
 
 _secrets.install_log_filter()
@@ -96,6 +98,7 @@ __all__ = [
     "EventStream",
     "Gateway",
     "GeminiGateway",
+    "History",
     "InterruptPolicy",
     "Interrupted",
     "OpenAIGateway",
@@ -109,6 +112,7 @@ __all__ = [
     "RealtimeEvent",
     "RealtimeSession",
     "RealtimeVoice",
+    "Reconnect",
     "Reconnected",
     "Reconnecting",
     "ResponseOptions",
@@ -143,6 +147,7 @@ __all__ = [
     "connect_session",
     "event_from_dict",
     "event_to_dict",
+    "history",
     "open_session",
     "telemetry",
 ]

@@ -19,6 +19,8 @@ from ._session import RealtimeSession, new_session
 from .audio.playback import PlaybackTracker
 from .config import Config
 from .gateways import Gateway
+from .history import History
+from .reconnect import Reconnect
 
 __all__ = ["Broker", "connect_session", "open_session"]
 
@@ -34,6 +36,12 @@ class Broker:
     ``primary_events=False`` opens sessions without the primary ``events()`` stream, for
     applications that only ``subscribe()``. ``server_events=True`` also publishes the provider
     events the 23 kinds do not cover, as ``server_event`` (:class:`~trio_realtime.ServerEvent`).
+    ``reconnect`` (a :class:`~trio_realtime.reconnect.Reconnect`) makes sessions survive dropped
+    connections (off by default; the first connect is never retried). ``history`` (a
+    :class:`~trio_realtime.history.History`, e.g. a saved ``session.history()``) seeds every
+    new session's conversation. ``idle_timeout`` (seconds): while a response is in progress,
+    a server that sends nothing for that long is a dead connection (``session_closed`` with
+    reason "error", or a reconnect); ``None`` (the default) relies on keepalive pings alone.
     """
 
     def __init__(
@@ -46,7 +54,14 @@ class Broker:
         event_buffer: int = 256,
         primary_events: bool = True,
         server_events: bool = False,
+        reconnect: Reconnect | None = None,
+        history: History | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
+        if idle_timeout is not None and not idle_timeout > 0:
+            raise ValueError(
+                f"idle_timeout must be a positive number of seconds, not {idle_timeout}"
+            )
         self.model = model
         self.gateway = gateway
         self.config = config if config is not None else Config()
@@ -55,6 +70,9 @@ class Broker:
             "event_buffer": event_buffer,
             "primary_events": primary_events,
             "server_events": server_events,
+            "reconnect": reconnect,
+            "history": history,
+            "idle_timeout": idle_timeout,
         }
 
     def __repr__(self) -> str:
@@ -101,6 +119,9 @@ async def connect_session(
     event_buffer: int = 256,
     primary_events: bool = True,
     server_events: bool = False,
+    reconnect: Reconnect | None = None,
+    history: History | None = None,
+    idle_timeout: float | None = None,
 ) -> RealtimeSession:
     """Open a session whose tasks run in ``nursery``; the caller must ``aclose()`` it.
 
@@ -118,6 +139,12 @@ async def connect_session(
             transport,
             gateway.codec(config, model=model, server_events=server_events),
             config,
+            gateway=gateway,
+            model=model,
+            server_events=server_events,
+            reconnect=reconnect,
+            history=history,
+            idle_timeout=idle_timeout,
             close_timeout=gateway.close_timeout,
             playback=playback,
             event_buffer=event_buffer,

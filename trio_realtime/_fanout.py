@@ -73,7 +73,9 @@ class EventQueue:
     """A bounded FIFO of events for one consumer, with an overflow policy (module docstring)."""
 
     __slots__ = (
+        "_blocks",
         "_closed",
+        "_consumers_parked",
         "_delivered",
         "_dropped",
         "_failure",
@@ -85,6 +87,7 @@ class EventQueue:
         "_not_empty",
         "_not_full",
         "_overflow",
+        "_producers_parked",
         "_released",
         "_streak",
     )
@@ -105,6 +108,7 @@ class EventQueue:
         self._max = max_buffer
         self._low_water = max_buffer // 2  # a waiting producer resumes at or below this
         self._overflow: Overflow = overflow
+        self._blocks = overflow == "block"
         self._kinds = frozenset(kinds) if kinds is not None else None
         self._finished = False  # no more events will come (terminal event in, or failed)
         self._closed = False  # the consumer closed its end
@@ -112,6 +116,8 @@ class EventQueue:
         self._failure: BaseException | None = None
         self._not_empty = trio.lowlevel.ParkingLot()
         self._not_full = trio.lowlevel.ParkingLot()
+        self._consumers_parked = 0  # (counted here: a ParkingLot's len() is a Python call)
+        self._producers_parked = 0
         self._delivered = 0
         self._dropped = 0
         self._streak = 0
@@ -136,10 +142,17 @@ class EventQueue:
 
     # -- producer side ----------------------------------------------------------------------
 
-    def push(self, event: SessionEvent) -> None:
-        """Queue ``event`` now, per the overflow policy; never waits (module docstring)."""
+    def push(self, event: SessionEvent) -> bool:
+        """Queue ``event`` now, per the overflow policy; never waits (module docstring).
+
+        Returns whether this is now a full ``block`` queue (its producer should wait), as
+        :attr:`full` would (a hint for the fan-out; ``full`` stays the authority).
+        """
         if self._finished:
-            return
+            return False
+        kinds = self._kinds
+        if kinds is not None and event.kind not in kinds:
+            return False
         items = self._items
         if len(items) >= self._max:
             overflow = self._overflow
@@ -157,12 +170,13 @@ class EventQueue:
                         f"subscriber fell behind: its buffer of {self._max} events overflowed"
                     )
                 )
-                return
+                return False
             else:
                 assert_never(overflow)
         items.append(event)
-        if self._not_empty:
+        if self._consumers_parked:
             self._not_empty.unpark()
+        return self._blocks and len(items) >= self._max and not self._released
 
     async def wait_room(self) -> None:
         """If this is a full ``block`` queue, wait until it drains to half its bound.
@@ -173,7 +187,11 @@ class EventQueue:
         if not self.full:
             return
         while len(self._items) > self._low_water and not (self._finished or self._released):
-            await self._not_full.park()
+            self._producers_parked += 1
+            try:
+                await self._not_full.park()
+            finally:
+                self._producers_parked -= 1
 
     def release(self) -> None:
         """Never make the producer wait again (the session is closing)."""
@@ -212,7 +230,11 @@ class EventQueue:
             if items or self._finished:
                 await trio.lowlevel.checkpoint()
             while not items and not self._finished:
-                await self._not_empty.park()
+                self._consumers_parked += 1
+                try:
+                    await self._not_empty.park()
+                finally:
+                    self._consumers_parked -= 1
             if not items:
                 if self._closed:
                     raise trio.ClosedResourceError("this event stream was closed")
@@ -221,7 +243,7 @@ class EventQueue:
                 raise trio.EndOfChannel
         event = items.popleft()
         self._delivered += 1
-        if self._not_full and len(items) <= self._low_water:
+        if self._producers_parked and len(items) <= self._low_water:
             self._not_full.unpark_all()
         return event
 
@@ -246,10 +268,12 @@ class EventQueue:
 class EventStream(trio.abc.ReceiveChannel[SessionEvent]):
     """A consumer's view of its queue: ``async for event in stream`` or ``await receive()``.
 
-    A :class:`trio.abc.ReceiveChannel`. Iteration ends after ``session_closed``. Cancelling a
-    ``receive`` (or the loop) loses no event: the next call gets it. ``aclose()`` stops
-    receiving: the session stops holding events for this consumer (for the primary stream,
-    the reader no longer waits for it).
+    A :class:`trio.abc.ReceiveChannel`. Iteration ends after ``session_closed``. Every
+    ``receive`` (and every step of ``async for``) is a cancel point, and a schedule point at
+    least every 32 events (``FAIRNESS``) and whenever it has to wait: events already queued are
+    handed over without yielding each time. Cancelling a ``receive`` (or the loop) loses no
+    event: the next call gets it. ``aclose()`` stops receiving: the session stops holding
+    events for this consumer (for the primary stream, the reader no longer waits for it).
     """
 
     def __init__(self, queue: EventQueue) -> None:
@@ -258,6 +282,13 @@ class EventStream(trio.abc.ReceiveChannel[SessionEvent]):
     async def receive(self) -> SessionEvent:
         """The next event; ``trio.EndOfChannel`` once the stream has ended (see the class)."""
         return await self._queue.get()
+
+    async def __anext__(self) -> SessionEvent:
+        # ReceiveChannel's, without the extra ``receive()`` frame per event.
+        try:
+            return await self._queue.get()
+        except trio.EndOfChannel:
+            raise StopAsyncIteration from None
 
     async def aclose(self) -> None:
         """Stop receiving (idempotent). A checkpoint."""
@@ -315,6 +346,9 @@ class Fanout:
         self._queues: tuple[EventQueue, ...] = (self._primary,) if self._primary else ()
         self._finished = False
         self.counts: dict[str, int] = {}
+        #: Set when a publish left some ``block`` queue full; cleared by :meth:`wait_room`.
+        #: ``full`` is then the exact answer (a consumer may have taken events since).
+        self.maybe_full = False
 
     def publish(self, event: SessionEvent) -> None:
         """Queue ``event`` for every consumer that wants it, without waiting."""
@@ -322,8 +356,8 @@ class Fanout:
         counts = self.counts
         counts[kind] = counts.get(kind, 0) + 1
         for queue in self._queues:
-            if queue.wants(event):
-                queue.push(event)
+            if queue.push(event):
+                self.maybe_full = True
 
     @property
     def full(self) -> bool:
@@ -332,6 +366,7 @@ class Fanout:
 
     async def wait_room(self) -> None:
         """Wait until every ``block`` consumer has room. Cancellation: nothing is lost."""
+        self.maybe_full = False
         for queue in self._queues:  # a snapshot: unsubscribing meanwhile loses nothing
             await queue.wait_room()
 

@@ -5,9 +5,7 @@ the less common session settings."""
 from __future__ import annotations
 
 from ._config_types import NoiseReduction, Prompt, Tracing, Truncation
-from ._gateway_azure import AzureOpenAIGateway
-from .client_secrets import ClientSecret, ClientSecretError, create_client_secret
-from .events import (
+from ._extra_events import (
     ItemRetrieved,
     McpApprovalRequested,
     McpCallCompleted,
@@ -15,6 +13,8 @@ from .events import (
     McpCallStarted,
     McpToolsListed,
 )
+from ._gateway_azure import AzureOpenAIGateway
+from .client_secrets import ClientSecret, ClientSecretError, create_client_secret
 from .items import InputImage, ItemReference, SystemMessage
 from .mcp import McpServer, McpToolChoice
 from .protocol import UnsupportedCommand

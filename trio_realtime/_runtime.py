@@ -17,17 +17,20 @@ neutral: the codec is a :class:`~trio_realtime.protocol.Codec`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import trio
 
 from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
 from ._batches import BatchRunner
+from ._conversation import LOGGED_EVENTS, ConversationLog
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout
 from ._lanes import Lane, WriterLanes
+from ._reconnector import Reconnector
 from ._secrets import redact, redact_data
 from ._turns import PlaybackSource, TurnMachine
 from .config import Config
@@ -42,6 +45,7 @@ from .events import (
     SessionOpened,
     SessionUpdated,
 )
+from .history import History
 from .protocol import (
     Codec,
     Decoded,
@@ -50,11 +54,20 @@ from .protocol import (
     ResumptionUpdate,
     SessionReady,
 )
+from .reconnect import Reconnect
 from .transport import CloseInfo, Transport, TransportClosed
+
+if TYPE_CHECKING:
+    from .gateways import Gateway
 
 __all__ = ["SessionRuntime"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
+#: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
+_PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
+    {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
+    - {Error, SessionOpened, SessionUpdated, ServerEvent, RateLimited, *LOGGED_EVENTS}
+)
 
 
 class SessionRuntime:
@@ -71,11 +84,31 @@ class SessionRuntime:
         event_buffer: int,
         primary_events: bool,
         owner: object,
+        gateway: Gateway | None,
+        model: str,
+        server_events: bool = False,
+        reconnect: Reconnect | None = None,
+        history: History | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
         self.transport = transport
         self.codec = codec
         self.config = config
+        self.gateway = gateway
+        self.model = model
+        self.server_events = server_events
         self.machine = TurnMachine(config, codec, playback)
+        self.log = ConversationLog(seed=history)
+        self.reconnector: Reconnector | None = None
+        if reconnect is not None:
+            if gateway is None:
+                raise ValueError("a session can reconnect only through a gateway")
+            self.reconnector = Reconnector(self, reconnect, gateway)
+        self.nursery: trio.Nursery | None = None
+        self.stepped = trio.lowlevel.ParkingLot()  # unparked after every step
+        self._idle_timeout = idle_timeout
+        self._watch: trio.CancelScope | None = None
+        self._flushed = trio.lowlevel.ParkingLot()  # unparked after every message written
         self.lanes = WriterLanes()
         self.fanout = Fanout(buffer=event_buffer, primary=primary_events)
         self.batches: BatchRunner | None = None
@@ -87,11 +120,12 @@ class SessionRuntime:
         self._reader_scope = trio.CancelScope()
         self._ready = trio.Event()
         self._handshake_error: BaseException | None = None
-        self._violation: ProtocolError | None = None
+        self.violation: ProtocolError | None = None
         self._closed = trio.Event()
         self._close_error: SessionClosedError | None = None
         self._by_client = False
-        self._fatal: BaseException | None = None
+        self.fatal: BaseException | None = None
+        self.last_close: CloseInfo | None = None  # the last failed reconnect, when one failed
         self._sending = False
         self._drained = trio.Event()
         self.go_away: GoAway | None = None
@@ -100,6 +134,7 @@ class SessionRuntime:
         self._dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
             **dict.fromkeys(EVENT_CLASSES.values(), publish),
             **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
+            **dict.fromkeys(LOGGED_EVENTS, self._publish_logged),
             Error: self._publish_error,
             SessionOpened: self._publish_opened,
             ServerEvent: self._publish_redacted_data,
@@ -117,6 +152,9 @@ class SessionRuntime:
         }
         for message in codec.open():
             self.lanes.force("control", message)
+        if history is not None and history.items:
+            for message in codec.restore(history).messages:
+                self.lanes.force("control", message)
 
     # -- the step -----------------------------------------------------------------------------
 
@@ -131,8 +169,14 @@ class SessionRuntime:
         dispatch = self._dispatch
         for action in actions:
             dispatch[type(action)](action, lane)
+        if self.stepped:  # (someone waits for a quiet moment)
+            self.stepped.unpark_all()
 
     def _publish(self, event: SessionEvent, lane: Lane) -> None:
+        self.fanout.publish(event)
+
+    def _publish_logged(self, event: SessionEvent, lane: Lane) -> None:
+        self.log.observe(event)  # the conversation's record (session.history(), replay)
         self.fanout.publish(event)
 
     def _publish_opened(self, event: SessionOpened, lane: Lane) -> None:
@@ -159,7 +203,7 @@ class SessionRuntime:
 
     def _note_error(self, event: Error) -> None:
         if not event.recoverable:
-            self._fatal = ProviderError(event.message, code=event.code)
+            self.fatal = ProviderError(event.message, code=event.code)
         if not self._ready.is_set() and event.code not in _DECODER_ERRORS:
             error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
             error.__cause__ = ProviderError(event.message, code=event.code)
@@ -167,6 +211,11 @@ class SessionRuntime:
             self._ready.set()
 
     def _send(self, action: Send, lane: Lane) -> None:
+        if self.outage:  # for a connection that is gone: the replay carries the conversation
+            return
+        watch = self._watch
+        if watch is not None and watch.deadline == math.inf and self._idle_timeout is not None:
+            watch.deadline = self._watch_deadline()  # (a response was just requested)
         if not self.lanes.closed:  # closed meanwhile: the close is reported on its own
             self.lanes.force(lane, action.message, barrier=lane == "audio")
 
@@ -189,17 +238,49 @@ class SessionRuntime:
             self.batches.cancel_calls(action.turn_id, action.call_ids)
 
     def _on_ready(self, signal: SessionReady, lane: Lane) -> None:
+        if self.reconnector is not None and self.reconnector.outage:
+            self.reconnector.connected()
         self._ready.set()
 
     def _on_violation(self, signal: ProtocolViolation, lane: Lane) -> None:
-        if self._violation is None:
-            self._violation = ProtocolError(signal.message)
+        if self.violation is None:
+            self.violation = ProtocolError(signal.message)
 
     def _on_go_away(self, signal: GoAway, lane: Lane) -> None:
         self.go_away = signal
+        if self.reconnector is not None:
+            self.reconnector.go_away(signal)
 
     def _on_resumption(self, signal: ResumptionUpdate, lane: Lane) -> None:
         self.resumption = signal
+
+    # -- the connection -----------------------------------------------------------------------
+
+    @property
+    def outage(self) -> bool:
+        """True while the session is reconnecting."""
+        return self.reconnector is not None and self.reconnector.outage
+
+    def swap(self, transport: Transport, codec: Codec) -> None:
+        """Use a new connection from now on (a reconnect)."""
+        self.transport, self.codec = transport, codec
+        self.machine.rebind(codec)
+
+    def quiet(self) -> bool:
+        """No response in progress and no tool running: a good moment to renew."""
+        machine = self.machine
+        return machine.response_state == "idle" and not machine.calls_pending
+
+    async def wait_flushed(self) -> None:
+        """Wait until every queued message was written (bounded by ``close_timeout``)."""
+        with trio.move_on_after(self._close_timeout):
+            while self.lanes.depth("control") or self.lanes.depth("audio") or self._sending:
+                await self._flushed.park()
+
+    async def wait_usable(self) -> None:
+        """Before a command: wait for a reconnect in progress (bounded; see ``Reconnect``)."""
+        if self.reconnector is not None:
+            await self.reconnector.wait_usable()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -207,6 +288,7 @@ class SessionRuntime:
         """Run the reader and the writer until the session ends."""
         with self._scope:
             async with trio.open_nursery() as nursery:
+                self.nursery = nursery
                 self.batches = BatchRunner(
                     nursery,
                     machine=self.machine,
@@ -217,6 +299,8 @@ class SessionRuntime:
                 )
                 nursery.start_soon(self._run_reader)
                 nursery.start_soon(self._writer)
+                if self.reconnector is not None:
+                    nursery.start_soon(self.reconnector.run_renewals)
                 task_status.started()
 
     async def wait_ready(self, deadline: float) -> None:
@@ -240,6 +324,8 @@ class SessionRuntime:
                     await self._closed.wait()
             return
         self.closing = self._by_client = True
+        if self.reconnector is not None:
+            self.reconnector.session_ended()
         self._reader_scope.cancel()  # what the server says from now on is not wanted
         self.lanes.close(lambda: trio.ClosedResourceError("the session was closed"))
         self.lanes.clear("audio")
@@ -277,18 +363,23 @@ class SessionRuntime:
         if self.closing:
             return
         self.closing = True
+        reconnected = self.reconnector is not None and self.reconnector.reconnects > 0
+        if self.reconnector is not None:
+            if self.reconnector.outage:
+                info = attrs.evolve(info, initiator="error")  # the reconnect failed
+            self.reconnector.session_ended()
         error = self._note_close(info)
-        if info.initiator != "client" and self._violation is None:
+        if info.initiator != "client" and self.violation is None and not reconnected:
             verdict = self.codec.describe_close(info.code, error.reason)
             self.apply(verdict.events)  # e.g. Gemini's quota close: rate_limited
-            if verdict.error_code is not None and self._fatal is None:
-                self._fatal = ProviderError(verdict.message, code=verdict.error_code)
-        initiator = "error" if self._violation is not None else info.initiator
+            if verdict.error_code is not None and self.fatal is None:
+                self.fatal = ProviderError(verdict.message, code=verdict.error_code)
+        initiator = "error" if self.violation is not None else info.initiator
         reason: Literal["server", "error"] = "server" if initiator == "server" else "error"
         text = error.reason
         if not self._ready.is_set():
             failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
-            failure.__cause__ = self._fatal
+            failure.__cause__ = self.fatal
             self._handshake_error = self._handshake_error or failure
             self._ready.set()
         self.lanes.close(self.closed_error)
@@ -298,7 +389,7 @@ class SessionRuntime:
 
     async def _fail_protocol(self, error: ProtocolError) -> None:
         """The server broke the protocol beyond repair: close with 1002 and report it."""
-        self._fatal = error
+        self.fatal = error
         if not self._ready.is_set():
             failure = RealtimeConnectionError(f"the server broke the protocol: {error}")
             failure.__cause__ = error
@@ -315,7 +406,7 @@ class SessionRuntime:
         error = SessionClosedError(
             str(self._close_error), code=self._close_error.code, reason=self._close_error.reason
         )
-        error.__cause__ = self._fatal
+        error.__cause__ = self.fatal
         return error
 
     def _finish(self, final: SessionClosed) -> None:
@@ -327,51 +418,122 @@ class SessionRuntime:
 
     async def _run_reader(self) -> None:
         with self._reader_scope:  # cancelled when the client closes: no more server events
-            await self._reader()
+            info = await self._reader()
+            while info is not None and self.reconnector is not None:
+                if not await self.reconnector.reconnect(info):
+                    info = self.last_close or info
+                    break
+                info = await self._reader()
+            if info is not None:
+                await self._on_transport_closed(info)
 
-    async def _reader(self) -> None:
-        transport, codec, machine, fanout = self.transport, self.codec, self.machine, self.fanout
-        apply, ready = self.apply, self._ready
+    async def _reader(self) -> CloseInfo | None:
+        """Read, decode, step and publish, one frame at a time, until the transport closes
+        (returns how) or the session ends (None).
+
+        Each frame is one synchronous step (module docstring); the reader waits only in
+        ``receive_message`` and, after a frame that filled a ``block`` consumer, for room.
+        Frames the transport already holds are taken with ``receive_message_nowait`` (when
+        it has one) as long as the reader has not yielded since its last cancel point: the
+        same frames, in the same order, without a cancel point per frame that could not
+        observe anything new. ``now`` is the time of that cancel point.
+
+        The watch's deadline is the liveness rule: a reconnect's handshake must complete within
+        the gateway's ``connect_timeout``, and with an ``idle_timeout`` a response in progress
+        must hear from the server that often. Waiting for a slow consumer never counts.
+        """
+        transport, fanout = self.transport, self.fanout
+        decode, step = self.codec.receive, self.machine.apply
+        dispatch, ready, stepped = self._dispatch, self._ready, self.stepped
+        publish: Callable[[Any], None] = fanout.publish
+        plain = _PLAIN_EVENTS
+        nowait = getattr(transport, "receive_message_nowait", None)
+        clock = trio.lowlevel.current_clock()
+        handshaking = True
         try:
-            while True:
-                frame = await transport.receive_message()
-                now = trio.current_time()
-                for item in codec.receive(frame):
-                    if not ready.is_set():
-                        self._check_handshake(item)
-                    apply(machine.apply(item, now))
-                if self._violation is not None:
-                    await self._fail_protocol(self._violation)
-                    return
-                if fanout.full and ready.is_set():  # (nobody can read before connect returns)
-                    await fanout.wait_room()
+            with trio.CancelScope(deadline=self._watch_deadline()) as watch:
+                self._watch = watch
+                while True:
+                    frame = await transport.receive_message()
+                    now = clock.current_time()
+                    while True:
+                        for item in decode(frame):
+                            if handshaking:
+                                handshaking = not ready.is_set()
+                                if handshaking:
+                                    self._check_handshake(item)
+                            for action in step(item, now):
+                                if type(action) in plain:
+                                    publish(action)
+                                else:
+                                    dispatch[type(action)](action, "control")
+                        if stepped:  # (someone waits for a quiet moment)
+                            stepped.unpark_all()
+                        if self.violation is not None:
+                            await self._fail_protocol(self.violation)
+                            return None
+                        # (nobody can read before connect returns: no waiting in the handshake)
+                        if fanout.maybe_full and fanout.full and ready.is_set():
+                            watch.deadline = math.inf
+                            await fanout.wait_room()
+                            break  # it yielded: the next frame comes through a cancel point
+                        if nowait is None:
+                            break
+                        try:
+                            frame = nowait()
+                        except trio.WouldBlock:
+                            break
+                    watch.deadline = self._watch_deadline()
         except TransportClosed as exc:
-            await self._on_transport_closed(exc.info)
+            return exc.info
+        finally:
+            self._watch = None
+        with trio.CancelScope(shield=True):
+            await transport.aclose()
+        if self.outage:
+            reason = "the server did not confirm the session in time"
+        else:
+            reason = f"no server event for {self._idle_timeout:g} s during a response"
+        return CloseInfo(code=None, reason=reason, initiator="error")
+
+    def _watch_deadline(self) -> float:
+        if self.outage:  # a reconnect's handshake
+            return self.reconnector.handshake_deadline  # type: ignore[union-attr]
+        if self._idle_timeout is not None and self.machine.response_state != "idle":
+            return trio.current_time() + self._idle_timeout
+        return math.inf
 
     def _check_handshake(self, item: Decoded) -> None:
         """Nothing can have asked for a turn before the handshake: a turn event then means
         the server broke the protocol beyond repair."""
         turn_id = getattr(item, "turn_id", None)
-        if turn_id is not None and self._violation is None:
-            self._violation = ProtocolError(
+        if turn_id is not None and self.violation is None:
+            self.violation = ProtocolError(
                 f"the server sent {type(item).__name__} for {turn_id!r} before it confirmed "
                 "the session"
             )
 
     async def _writer(self) -> None:
-        lanes, transport = self.lanes, self.transport
-        try:
-            while True:
-                message = await lanes.get()
-                self._sending = True
-                try:
-                    await transport.send_message(message)
-                finally:
-                    self._sending = False
-                if self.closing and not lanes.depth("control"):
-                    self._drained.set()
-        except TransportClosed as exc:
-            # Refuse further commands now, but let the reader deliver what the server sent
-            # before the close: it reports the close itself when its receive fails.
-            self._note_close(exc.info)
-            self.lanes.close(self.closed_error)
+        lanes = self.lanes
+        while True:
+            message = await lanes.get()
+            transport = self.transport
+            self._sending = True
+            try:
+                await transport.send_message(message)
+            except TransportClosed as exc:
+                if self.reconnector is not None and not self.closing:
+                    # The reader reconnects; this message was for the lost connection.
+                    await self.reconnector.wait_new_transport(transport)
+                    continue
+                # Refuse further commands now, but let the reader deliver what the server
+                # sent before the close: it reports the close itself when its receive fails.
+                self._note_close(exc.info)
+                self.lanes.close(self.closed_error)
+                return
+            finally:
+                self._sending = False
+            if self.closing and not lanes.depth("control"):
+                self._drained.set()
+            if self._flushed:
+                self._flushed.unpark_all()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
@@ -29,8 +29,13 @@ from ._runtime import SessionRuntime
 from ._session_items import ConversationCommands
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
+from .history import History
 from .protocol import Codec, CodecStatistics, Messages, messages_of
+from .reconnect import Reconnect
 from .transport import Transport, TransportStatistics
+
+if TYPE_CHECKING:
+    from .gateways import Gateway
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
 
@@ -46,7 +51,8 @@ class SessionStatistics:
     ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
     response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
     that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
-    were sent.
+    were sent; ``reconnects`` the completed reconnects, ``dropped_audio_frames`` the audio
+    frames dropped because the session was reconnecting (queued, or sent meanwhile).
     """
 
     events_published: dict[str, int]
@@ -55,6 +61,8 @@ class SessionStatistics:
     dropped_audio_deltas: int
     ignored_events: int
     cleared_audio_frames: int
+    reconnects: int
+    dropped_audio_frames: int
     control_queue: int
     audio_queue: int
     primary: QueueStatistics | None
@@ -79,6 +87,12 @@ class RealtimeSession(ConversationCommands):
         playback: PlaybackTracker | None = None,
         event_buffer: int = 256,
         primary_events: bool = True,
+        gateway: Gateway | None = None,
+        model: str = "",
+        server_events: bool = False,
+        reconnect: Reconnect | None = None,
+        history: History | None = None,
+        idle_timeout: float | None = None,
         _token: object = None,
     ) -> None:
         if _token is not _PRIVATE:
@@ -93,6 +107,12 @@ class RealtimeSession(ConversationCommands):
             event_buffer=event_buffer,
             primary_events=primary_events,
             owner=self,
+            gateway=gateway,
+            model=model,
+            server_events=server_events,
+            reconnect=reconnect,
+            history=history,
+            idle_timeout=idle_timeout,
         )
         self._cleared_frames = 0
 
@@ -126,6 +146,19 @@ class RealtimeSession(ConversationCommands):
         if self._rt.closing or self._rt.lanes.closed:
             raise self._rt.closed_error()
 
+    async def _usable(self) -> None:
+        """Wait for a reconnect in progress (``Reconnect.command_timeout``), then check open."""
+        await self._rt.wait_usable()
+        self._check_open()
+
+    def _drop_audio_in_outage(self) -> bool:
+        """Audio is realtime: during a reconnect it is dropped (and counted), not queued."""
+        reconnector = self._rt.reconnector
+        if reconnector is None or not reconnector.outage:
+            return False
+        reconnector.dropped_audio_frames += 1
+        return True
+
     def _turn_lane(self) -> Lane:
         """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
         return "audio" if self._rt.lanes.has_barrier("audio") else "control"
@@ -150,9 +183,10 @@ class RealtimeSession(ConversationCommands):
         Returns once queued (the response is queued behind an active one, see
         :meth:`create_response`).
         """
-        self._check_open()
+        await self._usable()
         rt = self._rt
         await self._queue("control", functools.partial(rt.codec.user_text, text))
+        rt.log.user_text(text)
         if respond:
             rt.apply(rt.machine.request_response(None), self._turn_lane())
         await trio.lowlevel.cancel_shielded_checkpoint()
@@ -167,6 +201,9 @@ class RealtimeSession(ConversationCommands):
         """
         data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
         self._check_open()
+        if self._drop_audio_in_outage():
+            await trio.lowlevel.checkpoint()
+            return
         append = self._rt.codec.append_audio
         for start in range(0, len(data), _MAX_APPEND_BYTES):
             await self._queue(
@@ -185,6 +222,8 @@ class RealtimeSession(ConversationCommands):
         """Like :meth:`send_audio_frame`, but raise ``trio.WouldBlock`` if the lane is full."""
         data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
         self._check_open()
+        if self._drop_audio_in_outage():
+            return
         if len(data) > _MAX_APPEND_BYTES:
             raise ValueError(f"a nowait frame is limited to {_MAX_APPEND_BYTES} bytes")
         lanes = self._rt.lanes
@@ -194,13 +233,15 @@ class RealtimeSession(ConversationCommands):
             lanes.force("audio", message)
 
     def send_text_nowait(self, text: str) -> None:
-        """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full."""
+        """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full
+        (or the session is reconnecting)."""
         self._check_open()
         lanes = self._rt.lanes
-        if not lanes.has_room("control"):
+        if not lanes.has_room("control") or self._rt.outage:
             raise trio.WouldBlock
         for message in messages_of(self._rt.codec.user_text(text)):
             lanes.force("control", message)
+        self._rt.log.user_text(text)
 
     async def commit_audio(self, *, respond: bool | None = None) -> None:
         """Commit the input audio buffer as a user turn.
@@ -210,9 +251,10 @@ class RealtimeSession(ConversationCommands):
         With ``respond=None`` a response is requested when turn detection is off
         (push-to-talk); ``respond=False`` only commits.
         """
-        self._check_open()
+        await self._usable()
         rt = self._rt
         await self._queue("audio", rt.codec.commit_audio, barrier=True)
+        rt.log.audio_committed()
         if respond is None:
             respond = self.config.turn_detection is None
         if respond:
@@ -225,7 +267,7 @@ class RealtimeSession(ConversationCommands):
         Frames queued before a pending ``commit_audio()`` still belong to that commit and are
         kept.
         """
-        self._check_open()
+        await self._usable()
         await trio.lowlevel.checkpoint_if_cancelled()
         rt = self._rt
         lane = self._turn_lane()
@@ -240,14 +282,14 @@ class RealtimeSession(ConversationCommands):
         requests coalesce into one sent after the active response is done (the latest
         ``options`` win).
         """
-        self._check_open()
+        await self._usable()
         await trio.lowlevel.checkpoint_if_cancelled()
         self._rt.apply(self._rt.machine.request_response(options), self._turn_lane())
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def cancel_response(self) -> None:
         """Cancel the active (or requested) response; a no-op when idle."""
-        self._check_open()
+        await self._usable()
         await trio.lowlevel.checkpoint_if_cancelled()
         self._rt.apply(self._rt.machine.cancel_response(), self._turn_lane())
         await trio.lowlevel.cancel_shielded_checkpoint()
@@ -258,7 +300,7 @@ class RealtimeSession(ConversationCommands):
         A no-op when nothing is live. Safe to call from an ``events()`` loop: the
         ``interrupted`` event it causes never waits for room in the caller's own queue.
         """
-        self._check_open()
+        await self._usable()
         await trio.lowlevel.checkpoint_if_cancelled()
         self._rt.apply(self._rt.machine.interrupt("manual", trio.current_time()))
         await trio.lowlevel.cancel_shielded_checkpoint()
@@ -280,7 +322,7 @@ class RealtimeSession(ConversationCommands):
                 f"update() got unknown configuration field(s) {', '.join(unknown)}; "
                 f"valid fields: {', '.join(sorted(_CONFIG_FIELDS))}"
             )
-        self._check_open()
+        await self._usable()
         rt = self._rt
         new = attrs.evolve(rt.config, **changes)
         await trio.lowlevel.checkpoint_if_cancelled()
@@ -363,6 +405,12 @@ class RealtimeSession(ConversationCommands):
         """
         return self._rt.fanout.subscribe(kinds, buffer, overflow)
 
+    def history(self) -> History:
+        """The conversation so far, as the client knows it (see :mod:`trio_realtime.history`):
+        user texts and transcripts, assistant texts and transcripts (an interrupted answer cut
+        where the listener stopped hearing it), tool calls and their outputs."""
+        return self._rt.log.snapshot(self._rt.machine.heard)
+
     def statistics(self) -> SessionStatistics:
         """A snapshot of the counters (events, wire, decoder, drops) and queue depths."""
         rt = self._rt
@@ -373,6 +421,8 @@ class RealtimeSession(ConversationCommands):
             dropped_audio_deltas=rt.machine.dropped_audio_deltas,
             ignored_events=rt.machine.ignored_events,
             cleared_audio_frames=self._cleared_frames,
+            reconnects=rt.reconnector.reconnects if rt.reconnector else 0,
+            dropped_audio_frames=rt.reconnector.dropped_audio_frames if rt.reconnector else 0,
             control_queue=rt.lanes.depth("control"),
             audio_queue=rt.lanes.depth("audio"),
             primary=rt.fanout.primary_statistics(),

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import trio
 
+from ._extra_events import ItemRetrieved
 from ._fanout import Overflow, Subscription
 from ._lanes import Lane
-from .events import ItemRetrieved
 from .items import InputImage, mime_for_suffix
 from .protocol import Messages, UnsupportedCommand
 from .protocol._items_codec import ItemCodec

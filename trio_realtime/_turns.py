@@ -73,6 +73,16 @@ from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
 __all__ = ["PlaybackSource", "TurnMachine"]
 
+#: The events :meth:`TurnMachine._in_turn` passes through (each has a ``turn_id``).
+_TurnEvent = (
+    AssistantTextDelta
+    | AssistantText
+    | AssistantTranscriptDelta
+    | AssistantTranscript
+    | ToolCallStarted
+    | ToolCallArgsDelta
+)
+
 #: How many recent turns (and audio items) are remembered for late events and truncation.
 _MAX_REMEMBERED = 64
 
@@ -118,6 +128,9 @@ class TurnMachine:
             turn_detection=False, create_response=False, interrupt_response=False
         )
         self._response_tools: dict[str, Tool] = {}  # tools given per response (later wins)
+        self._owed = False  # a response was due when the connection was lost
+        #: Interrupted audio items: the fraction of their received audio that was heard.
+        self.heard: dict[str, float] = {}
         self.dropped_audio_deltas = 0
         self.ignored_events = 0
         self._handlers: dict[type[Any], Callable[[Any, float], list[Action]]] = {
@@ -158,6 +171,11 @@ class TurnMachine:
         return "requested" if self._requested else "idle"
 
     @property
+    def calls_pending(self) -> bool:
+        """Whether a dispatched tool call has no outcome yet."""
+        return any(turn.pending for turn in self._turns.values())
+
+    @property
     def current_turn_id(self) -> str | None:
         """The most recent assistant turn, if any."""
         return self._current.turn_id if self._current else None
@@ -177,8 +195,8 @@ class TurnMachine:
         # an event without a turn, or a signal for the session (the handlers took the rest)
         return [cast(Action, item)]
 
-    def _in_turn(self, event: SessionEvent, now: float) -> list[Action]:
-        if getattr(event, "turn_id", None) in self._seen:
+    def _in_turn(self, event: _TurnEvent, now: float) -> list[Action]:
+        if event.turn_id in self._seen:
             return [event]
         self.ignored_events += 1
         return []
@@ -431,6 +449,45 @@ class TurnMachine:
         actions += self._maybe_submit(turn)
         return actions
 
+    # -- the connection ----------------------------------------------------------------------
+
+    def connection_lost(self, now: float) -> list[Action]:
+        """The connection dropped: the live turn is interrupted (``reason="error"``, its tools
+        per ``on_interrupt``) and every response in progress ends as ``incomplete``; a response
+        that was requested and never started is owed to the next connection (:meth:`restored`).
+        """
+        self._owed = self._requested or self._queued
+        actions = self.interrupt("error", now)
+        for turn_id in [*self._active, *self._out_of_band]:
+            turn = self._turns.get(turn_id)
+            self._active.discard(turn_id)
+            self._out_of_band.discard(turn_id)
+            if turn is None:
+                continue
+            turn.active, turn.done, turn.status = False, True, "incomplete"
+            if turn.calls:
+                actions.append(SealBatch(turn_id))
+            actions.append(
+                AssistantTurnCompleted(
+                    turn_id=turn_id,
+                    status="incomplete",
+                    status_reason="connection_lost",
+                    out_of_band=turn.out_of_band,
+                )
+            )
+            actions += self._maybe_submit(turn)
+        self._requested = self._queued = False
+        return actions
+
+    def rebind(self, codec: Codec) -> None:
+        """Speak through ``codec`` from now on (the codec of a new connection)."""
+        self._codec = codec
+
+    def restored(self) -> list[Action]:
+        """The conversation is on a new connection: request the response that was owed."""
+        owed, self._owed = self._owed, False
+        return self.request_response(None) if owed else []
+
     # -- playback and truncation ------------------------------------------------------------
 
     def _played_ms(self, turn: _Turn, item_id: str, now: float) -> float:
@@ -465,9 +522,11 @@ class TurnMachine:
         played = math.floor(self._played_ms(turn, item, now))
         if played <= 0:
             # Nothing was heard: remove the item (the server has it, we saw it added).
+            _remember(self.heard, item, 0.0)
             return _send(self._codec.delete_item(item)) if item in turn.items else []
         if played >= received:
             return []  # everything received was heard: nothing to cut
+        _remember(self.heard, item, played / received)
         return _send(self._codec.truncate(item, played))
 
     def _forget_old_turns(self) -> None:

@@ -26,6 +26,8 @@ import attrs
 import cattrs
 import numpy as np
 
+from ._extra_events import OpenAIExtraEvent
+
 __all__ = [
     "EVENT_CLASSES",
     "EXTRA_EVENT_CLASSES",
@@ -41,12 +43,6 @@ __all__ = [
     "EventKind",
     "ExtraEvent",
     "Interrupted",
-    "ItemRetrieved",
-    "McpApprovalRequested",
-    "McpCallCompleted",
-    "McpCallFailed",
-    "McpCallStarted",
-    "McpToolsListed",
     "RateLimited",
     "RealtimeEvent",
     "Reconnected",
@@ -190,11 +186,8 @@ class UserTranscript:
 
 @attrs.frozen(kw_only=True)
 class AssistantTurnStarted:
-    """The model started a response; ``turn_id`` is the provider's response id.
-
-    ``out_of_band`` is True for a response outside the default conversation
-    (``ResponseOptions(out_of_band=True)``), whose ``metadata`` tells it apart.
-    """
+    """The model started a response; ``turn_id`` is the provider's response id (``out_of_band``
+    for one outside the default conversation, told apart by its ``metadata``)."""
 
     kind: ClassVar[Literal["assistant_turn_started"]] = "assistant_turn_started"
     turn_id: str
@@ -452,90 +445,7 @@ class Reconnected:
     state_restored: bool
 
 
-@attrs.frozen(kw_only=True)
-class McpToolsListed:
-    """The provider listed the tools of MCP server ``server_label`` (their names)."""
-
-    kind: ClassVar[Literal["mcp_tools_listed"]] = "mcp_tools_listed"
-    server_label: str
-    item_id: str
-    tools: tuple[str, ...]
-
-
-@attrs.frozen(kw_only=True)
-class McpApprovalRequested:
-    """The model wants to call MCP tool ``name``; answer with ``session.approve_mcp_call``
-    or ``session.reject_mcp_call`` (``approval_id``). ``arguments`` is the call's JSON text."""
-
-    kind: ClassVar[Literal["mcp_approval_requested"]] = "mcp_approval_requested"
-    turn_id: str
-    approval_id: str
-    server_label: str
-    name: str
-    arguments: str
-
-
-@attrs.frozen(kw_only=True)
-class McpCallStarted:
-    """The provider is calling MCP tool ``name`` (item ``item_id``) for ``turn_id``."""
-
-    kind: ClassVar[Literal["mcp_call_started"]] = "mcp_call_started"
-    turn_id: str
-    item_id: str
-    server_label: str
-    name: str
-
-
-@attrs.frozen(kw_only=True)
-class McpCallCompleted:
-    """An MCP tool call returned ``output`` (its text, as the model reads it)."""
-
-    kind: ClassVar[Literal["mcp_call_completed"]] = "mcp_call_completed"
-    turn_id: str
-    item_id: str
-    server_label: str
-    name: str
-    arguments: str
-    output: str
-
-
-@attrs.frozen(kw_only=True)
-class McpCallFailed:
-    """An MCP tool call failed (protocol, HTTP or tool error; ``error`` says which)."""
-
-    kind: ClassVar[Literal["mcp_call_failed"]] = "mcp_call_failed"
-    turn_id: str
-    item_id: str
-    server_label: str
-    name: str
-    arguments: str
-    error: str
-
-
-@attrs.frozen(kw_only=True)
-class ItemRetrieved:
-    """The server's copy of conversation item ``item_id`` (``session.retrieve_item``), in the
-    provider's wire shape (audio parts carry base64 audio); ``item`` is None and ``error``
-    says why when the server refused."""
-
-    kind: ClassVar[Literal["item_retrieved"]] = "item_retrieved"
-    item_id: str
-    item: Mapping[str, Any] | None
-    error: str | None = None
-
-
-ExtraEvent = Union[  # noqa: UP007
-    ServerEvent,
-    AgentHandoff,
-    Reconnecting,
-    Reconnected,
-    McpToolsListed,
-    McpApprovalRequested,
-    McpCallStarted,
-    McpCallCompleted,
-    McpCallFailed,
-    ItemRetrieved,
-]
+ExtraEvent = Union[ServerEvent, AgentHandoff, Reconnecting, Reconnected, OpenAIExtraEvent]  # noqa: UP007
 
 #: Everything a session's streams can yield: the 23 kinds plus the extra ones.
 SessionEvent = Union[RealtimeEvent, ExtraEvent]  # noqa: UP007

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 import trio_realtime as rt
+from trio_realtime import history
 from trio_realtime.protocol.openai import OpenAIProtocol
 
 from .wire import check_client_frame
@@ -332,14 +333,6 @@ def test_an_out_of_band_request_is_not_awaited_as_ours() -> None:
     assert [type(d).__name__ for d in decoded] == ["Error"]  # no ResponseRejected signal
 
 
-class HistoryLike:
-    """Stands for a history item (``session.history()`` returns such tagged values)."""
-
-    def __init__(self, type_: str, **fields: Any) -> None:
-        self.type = type_
-        self.__dict__.update(fields)
-
-
 @pytest.mark.parametrize(
     ("item", "wire"),
     [
@@ -352,7 +345,7 @@ class HistoryLike:
             },
         ),
         (
-            HistoryLike("user_message", text="Hello"),
+            history.UserMessage(text="Hello"),
             {
                 "type": "message",
                 "role": "user",
@@ -360,7 +353,7 @@ class HistoryLike:
             },
         ),
         (
-            HistoryLike("assistant_message", text="Hi!"),
+            history.AssistantMessage(text="Hi!"),
             {
                 "type": "message",
                 "role": "assistant",
@@ -368,9 +361,7 @@ class HistoryLike:
             },
         ),
         (
-            HistoryLike(
-                "function_call", call_id="call_1", name="get_weather", arguments='{"city":"Oslo"}'
-            ),
+            history.FunctionCall(call_id="call_1", name="get_weather", arguments='{"city":"Oslo"}'),
             {
                 "type": "function_call",
                 "call_id": "call_1",
@@ -379,7 +370,7 @@ class HistoryLike:
             },
         ),
         (
-            HistoryLike("function_call_output", call_id="call_1", output="sunny"),
+            history.FunctionCallOutput(call_id="call_1", output="sunny"),
             {"type": "function_call_output", "call_id": "call_1", "output": "sunny"},
         ),
         (
@@ -419,7 +410,7 @@ def test_bad_items_and_images() -> None:
     with pytest.raises(ValueError, match="ItemReference"):
         codec.add_item(rt.ItemReference("x"))
     with pytest.raises(ValueError, match="needs its text"):
-        codec.add_item(HistoryLike("user_message", text=None))
+        codec.add_item(history.UserMessage(text=None, source="audio"))
     with pytest.raises(ValueError, match="not PNG or JPEG"):
         rt.InputImage.from_bytes(b"GIF89a....")
     with pytest.raises(ValueError, match="image type"):

@@ -169,7 +169,10 @@ class _SpeakerState:
             segment[1] -= step
             n -= step
             if segment[0] is not None:
-                played.append((segment[0], step))
+                if played and played[-1][0] == segment[0]:  # one item's sample may span two
+                    played[-1] = (segment[0], played[-1][1] + step)
+                else:
+                    played.append((segment[0], step))
             if not segment[1]:
                 self.segments.popleft()
         return played
@@ -237,7 +240,7 @@ async def open_speaker(
             await wakeup.wait()
 
     def has_room(n: int) -> Callable[[], bool]:
-        return lambda: state.buffer.max_bytes - state.buffer.buffered_bytes >= n
+        return lambda: state.buffer.free_bytes >= n
 
     async def pump() -> None:
         capacity = state.buffer.max_bytes - state.buffer.max_bytes % frame_bytes

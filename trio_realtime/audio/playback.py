@@ -88,6 +88,10 @@ class JitterBuffer:
     - :meth:`push` appends; beyond ``max_ms`` the *oldest* audio is dropped (whole frames) and
       counted in :attr:`dropped_ms`, so latency stays bounded when the producer runs ahead.
     - :meth:`pop` always returns exactly the bytes asked for, padding with silence.
+    - Chunks need not hold whole frames: a trailing partial frame (half a sample, or one
+      channel of a stereo frame) waits for the rest of its frame. It is never played on its
+      own, not counted in :attr:`buffered_bytes` nor against ``max_ms``, so an underrun never
+      shifts the samples (or swaps the channels) that follow. :meth:`clear` discards it too.
     - Priming: after creation, :meth:`clear` or an underrun, ``pop`` returns silence until at
       least ``prefill_ms`` is buffered (any audio at all when ``prefill_ms`` is 0). Silence
       while priming is not an underrun; running dry while playing is (:attr:`underruns`,
@@ -124,12 +128,18 @@ class JitterBuffer:
 
     @property
     def buffered_bytes(self) -> int:
-        return len(self._buf)
+        """Bytes of whole frames waiting to be played (a trailing partial frame excluded)."""
+        return len(self._buf) - len(self._buf) % self.frame_bytes
+
+    @property
+    def free_bytes(self) -> int:
+        """Bytes that can be pushed now without dropping old audio."""
+        return self.max_bytes - self.buffered_bytes
 
     @property
     def buffered_ms(self) -> float:
         """Audio waiting to be played, in ms (whole frames)."""
-        return self._ms(len(self._buf))
+        return self._ms(self.buffered_bytes)
 
     @property
     def playing(self) -> bool:
@@ -137,9 +147,9 @@ class JitterBuffer:
         return self._playing
 
     def push(self, pcm: Buffer) -> None:
-        """Append PCM16 bytes; drop the oldest whole frames beyond ``max_ms``."""
+        """Append PCM16 bytes (any count); drop the oldest whole frames beyond ``max_ms``."""
         self._buf += pcm
-        excess = len(self._buf) - self.max_bytes
+        excess = self.buffered_bytes - self.max_bytes
         if excess > 0:
             excess = -(-excess // self.frame_bytes) * self.frame_bytes
             del self._buf[:excess]
@@ -149,12 +159,14 @@ class JitterBuffer:
         """Take exactly ``n_bytes`` (a whole number of frames), padded with silence if short."""
         if n_bytes < 0 or n_bytes % self.frame_bytes:
             raise ValueError(f"n_bytes must be a non-negative multiple of {self.frame_bytes}")
+        whole = self.buffered_bytes
         if not self._playing:
-            if not self._buf or len(self._buf) < self.prefill_bytes:
+            if not whole or whole < self.prefill_bytes:
                 return bytes(n_bytes)
             self._playing = True
-        out = bytes(self._buf[:n_bytes])
-        del self._buf[:n_bytes]
+        take = min(n_bytes, whole)  # never half a frame: the rest of it may still come
+        out = bytes(self._buf[:take])
+        del self._buf[:take]
         if len(out) < n_bytes:
             self.underruns += 1
             self.underrun_ms += self._ms(n_bytes - len(out))
@@ -163,7 +175,8 @@ class JitterBuffer:
         return out
 
     def clear(self) -> None:
-        """Discard buffered audio (e.g. on barge-in) and prime again. Counters are kept."""
+        """Discard buffered audio, a partial frame included (e.g. on barge-in), and prime
+        again. Counters are kept."""
         self._buf.clear()
         self._playing = False
 

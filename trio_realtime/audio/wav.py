@@ -201,13 +201,35 @@ def read_wav(source: Source, *, convert: bool = False) -> WavAudio:
     return _parse(_read_source(source), convert=convert)
 
 
-def _as_pcm(pcm: Buffer | npt.ArrayLike, channels: int) -> bytes:
-    data = bytes(pcm) if isinstance(pcm, bytes | bytearray | memoryview) else array_to_pcm16(pcm)
-    if channels < 1:
-        raise ValueError(f"channels must be >= 1, got {channels}")
+_MAX_RATE: Final = 0xFFFFFFFF  # the header's 32-bit field
+_MAX_CHANNELS: Final = 0xFFFF
+
+
+def _as_pcm(pcm: Buffer | npt.ArrayLike, channels: int | None) -> tuple[bytes, int]:
+    """The interleaved bytes and the channel count: a 2-D array says it by its shape,
+    bytes and 1-D arrays are interleaved ``channels`` (default 1)."""
+    if isinstance(pcm, bytes | bytearray | memoryview):
+        data = bytes(pcm)
+    else:
+        arr = np.asarray(pcm)
+        if arr.ndim == 2:
+            if channels is not None and channels != arr.shape[1]:
+                raise ValueError(
+                    f"channels={channels} contradicts the array's {arr.shape[1]} columns "
+                    "(a (frames, channels) array); leave channels out"
+                )
+            channels = arr.shape[1]
+        elif arr.ndim > 2:
+            raise ValueError(
+                f"expected 1-D (interleaved) or 2-D (frames, channels) samples, got {arr.shape}"
+            )
+        data = array_to_pcm16(arr)
+    channels = 1 if channels is None else channels
+    if not 1 <= channels <= _MAX_CHANNELS:
+        raise ValueError(f"channels must be between 1 and {_MAX_CHANNELS}, got {channels}")
     if len(data) % (2 * channels):
         raise ValueError(f"{len(data)} bytes is not a whole number of {channels}-channel frames")
-    return data
+    return data, channels
 
 
 def write_wav(
@@ -215,11 +237,19 @@ def write_wav(
     pcm: Buffer | npt.ArrayLike,
     *,
     sample_rate: int,
-    channels: int = 1,
+    channels: int | None = None,
 ) -> None:
-    """Write PCM16 LE bytes (or an int16 array, ``(frames, channels)`` or interleaved) as a
-    16-bit PCM WAV file. A file object is written to but not closed."""
-    data = _as_pcm(pcm, channels)
+    """Write PCM16 LE bytes or an int16 array as a 16-bit PCM WAV file.
+
+    A ``(frames, channels)`` array gives its channel count by its shape (``channels``, if given,
+    must agree); bytes and 1-D arrays are interleaved ``channels`` (default 1). Bad arguments
+    (``sample_rate`` not in 1..2**32-1, a channel count that does not fit, a partial frame)
+    raise ``ValueError`` before anything is written. A file object is written to but not
+    closed.
+    """
+    if not 0 < sample_rate <= _MAX_RATE:
+        raise ValueError(f"sample_rate must be between 1 and {_MAX_RATE} Hz, got {sample_rate}")
+    data, channels = _as_pcm(pcm, channels)
     target: str | BinaryIO = os.fspath(dest) if isinstance(dest, str | os.PathLike) else dest
     with wave.open(target, "wb") as w:
         w.setnchannels(channels)
@@ -229,8 +259,10 @@ def write_wav(
         w.writeframes(data)
 
 
-def wav_bytes(pcm: Buffer | npt.ArrayLike, *, sample_rate: int, channels: int = 1) -> bytes:
-    """The bytes of a 16-bit PCM WAV file holding ``pcm``."""
+def wav_bytes(
+    pcm: Buffer | npt.ArrayLike, *, sample_rate: int, channels: int | None = None
+) -> bytes:
+    """The bytes of a 16-bit PCM WAV file holding ``pcm`` (arguments as :func:`write_wav`)."""
     out = io.BytesIO()
     write_wav(out, pcm, sample_rate=sample_rate, channels=channels)
     return out.getvalue()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import trio
 
-from .._errors import RealtimeError
+from ._errors import add_debug_option, report_failure
 
 __all__ = ["main"]
 
@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     wav.add_argument("input", type=pathlib.Path)
     wav.add_argument("output", type=pathlib.Path)
     target(wav)
+    add_debug_option([parser, *sub.choices.values()])
     return parser
 
 
@@ -137,9 +138,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     model=args.model,
                 )
             )
-    except KeyboardInterrupt:
-        return 130
-    except (RealtimeError, OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except BaseException as exc:  # one clear line for what users cause; a bug keeps its traceback
+        return report_failure(exc, args)
     return 0

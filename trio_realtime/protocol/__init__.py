@@ -46,6 +46,7 @@ __all__ = [
     "OpenAIProtocol",
     "ProtocolViolation",
     "ResponseRejected",
+    "Restoration",
     "ResumptionUpdate",
     "SessionReady",
     "SessionSettings",

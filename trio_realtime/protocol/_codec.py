@@ -24,6 +24,7 @@ import attrs
 
 from ..config import Config, ResponseOptions
 from ..events import RealtimeEvent
+from ..history import History
 from .signals import Decoded
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "CodecTraits",
     "Message",
     "Messages",
+    "Restoration",
     "UnsupportedCommand",
     "messages_of",
 ]
@@ -90,6 +92,18 @@ class CloseVerdict:
     error_code: str | None = None
     message: str = ""
     events: tuple[RealtimeEvent, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Restoration:
+    """How a new connection takes over a conversation (:meth:`Codec.restore`).
+
+    ``messages`` go out right after :meth:`Codec.open`'s; ``complete`` is False when part of the
+    conversation could not be carried over.
+    """
+
+    messages: tuple[Message, ...] = ()
+    complete: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -162,6 +176,10 @@ class Codec(Protocol):
 
     def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
         """What the server's close (``code`` None: dropped without a close frame) means."""
+        ...
+
+    def restore(self, history: History) -> Restoration:
+        """The messages that give this (new) connection the conversation ``history``."""
         ...
 
     # -- commands -------------------------------------------------------------------------

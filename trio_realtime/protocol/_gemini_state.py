@@ -39,6 +39,8 @@ class GeminiState:
         self.session_id = session_id or f"gemini_{secrets.token_hex(8)}"
         #: The handle this connection resumes (sent in ``setup``), then the latest resumable one.
         self.resume_handle = resume_handle
+        #: This connection resumes an earlier one (the server restores the conversation).
+        self.resuming = resume_handle is not None
         #: The ``setup`` object sent (the effective configuration Gemini never echoes).
         self.setup: dict[str, Any] = {}
         #: Manual activity detection: an ``activityStart`` was sent and no ``activityEnd`` yet.

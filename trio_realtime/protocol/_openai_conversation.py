@@ -22,16 +22,15 @@ from typing import Any
 
 import orjson
 
-from ..events import (
-    Error,
+from .._extra_events import (
     ItemRetrieved,
     McpApprovalRequested,
     McpCallCompleted,
     McpCallFailed,
     McpCallStarted,
     McpToolsListed,
-    ServerEvent,
 )
+from ..events import Error, ServerEvent
 from ._openai_fields import opt_obj, opt_str, req_obj, req_str
 from ._openai_shared import Shared
 from .signals import Decoded

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ..config import Config, ResponseOptions
+from ..history import AssistantMessage, FunctionCall, History, UserMessage
 from . import _openai_items, _openai_session
 from ._openai_shared import Shared
 
@@ -95,6 +96,33 @@ class OpenAIEncoder:
     def tool_outputs(self, outputs: Sequence[tuple[str, str]]) -> list[str]:
         """One ``function_call_output`` item per ``(call_id, output)``, in order."""
         return [self.tool_output(call_id, output) for call_id, output in outputs]
+
+    def history_items(self, history: History) -> tuple[list[str], bool]:
+        """``conversation.item.create`` for each item of ``history``, and whether all of it
+        could be sent (a spoken turn without a transcript cannot)."""
+        messages: list[str] = []
+        complete = history.complete
+        for item in history.items:
+            if isinstance(item, UserMessage):
+                if item.text is None:
+                    complete = False
+                    continue
+                messages.append(self.user_text(item.text))
+            elif isinstance(item, AssistantMessage):
+                content = [{"type": "output_text", "text": item.text}]
+                message = {"type": "message", "role": "assistant", "content": content}
+                messages.append(self._command("conversation.item.create", item=message))
+            elif isinstance(item, FunctionCall):
+                call = {
+                    "type": "function_call",
+                    "call_id": item.call_id,
+                    "name": item.name,
+                    "arguments": item.arguments,
+                }
+                messages.append(self._command("conversation.item.create", item=call))
+            else:
+                messages.append(self.tool_output(item.call_id, item.output))
+        return messages, complete
 
     def truncate(self, item_id: str, audio_end_ms: int) -> str:
         """``conversation.item.truncate`` of content 0 at ``audio_end_ms``."""

@@ -7,9 +7,8 @@ An item is given as one of:
   copied as is after a shape check;
 - a :mod:`trio_realtime.items` value (:class:`~trio_realtime.items.SystemMessage`,
   :class:`~trio_realtime.items.InputImage`, :class:`~trio_realtime.items.ItemReference`);
-- a history item (anything with a ``type`` tag of ``user_message``, ``assistant_message``,
-  ``function_call`` or ``function_call_output`` and the matching fields, as
-  ``session.history()`` returns them).
+- a :mod:`trio_realtime.history` item (``UserMessage``, ``AssistantMessage``,
+  ``FunctionCall``, ``FunctionCallOutput``), as ``session.history()`` returns them.
 
 Anything else raises ``ValueError`` (``TypeError`` for a wrong Python type) before anything is
 sent.
@@ -21,6 +20,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..history import AssistantMessage, FunctionCall, FunctionCallOutput, UserMessage
 from ..items import InputImage, ItemReference, SystemMessage
 
 __all__ = ["approval_item", "conversation_item", "image_message", "new_item_id", "response_input"]
@@ -65,23 +65,17 @@ def _text_message(role: str, kind: str, text: object) -> dict[str, Any]:
     return {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
 
 
-def _from_history(item: Any, tag: str) -> dict[str, Any]:
-    if tag == "user_message":
-        return _text_message("user", "input_text", getattr(item, "text", None))
-    if tag == "assistant_message":
-        return _text_message("assistant", "output_text", getattr(item, "text", None))
-    if tag == "function_call":
-        return {
-            "type": "function_call",
-            "call_id": str(item.call_id),
-            "name": str(item.name),
-            "arguments": str(item.arguments),
-        }
-    return {
-        "type": "function_call_output",
-        "call_id": str(item.call_id),
-        "output": str(item.output),
-    }
+def _from_history(
+    item: UserMessage | AssistantMessage | FunctionCall | FunctionCallOutput,
+) -> dict[str, Any]:
+    if isinstance(item, UserMessage):
+        return _text_message("user", "input_text", item.text)
+    if isinstance(item, AssistantMessage):
+        return _text_message("assistant", "output_text", item.text)
+    if isinstance(item, FunctionCall):
+        call = {"type": "function_call", "call_id": item.call_id, "name": item.name}
+        return {**call, "arguments": item.arguments}
+    return {"type": "function_call_output", "call_id": item.call_id, "output": item.output}
 
 
 def _from_mapping(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -108,14 +102,8 @@ def conversation_item(item: object) -> dict[str, Any]:
         raise ValueError(  # noqa: TRY004 - right type, wrong place
             "an ItemReference only works in ResponseOptions(input=...)"
         )
-    tag = getattr(item, "type", None)
-    if isinstance(tag, str) and tag in (
-        "user_message",
-        "assistant_message",
-        "function_call",
-        "function_call_output",
-    ):
-        return _from_history(item, tag)
+    if isinstance(item, (UserMessage, AssistantMessage, FunctionCall, FunctionCallOutput)):
+        return _from_history(item)
     raise TypeError(
         "an item must be a wire-shaped mapping, a trio_realtime.items value or a history "
         f"item, not {type(item).__name__}"

@@ -28,7 +28,15 @@ import logging
 from collections.abc import Sequence
 
 from ..config import Config, ResponseOptions
-from ._codec import CloseVerdict, CodecStatistics, CodecTraits, Message, UnsupportedCommand
+from ..history import History
+from ._codec import (
+    CloseVerdict,
+    CodecStatistics,
+    CodecTraits,
+    Message,
+    Restoration,
+    UnsupportedCommand,
+)
 from ._gemini_close import classify_close, close_events
 from ._gemini_decode import GeminiDecoder
 from ._gemini_encode import GeminiEncoder
@@ -138,6 +146,12 @@ class GeminiProtocol:
         return self.decoder.counters.snapshot()
 
     # -- encoding ---------------------------------------------------------------------------
+
+    def restore(self, history: History) -> Restoration:
+        """Nothing to send: a connection made by :meth:`resumed` gets the whole conversation
+        from the server (``complete``); a fresh one cannot be given it (Gemini Live models
+        refuse conversation turns from the client mid-session), so it starts empty."""
+        return Restoration(messages=(), complete=self._state.resuming or not history.items)
 
     def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
         """What a close means on Gemini Live, where every failure is a close

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..config import Config, ResponseOptions
-from ._codec import CloseVerdict, CodecStatistics, CodecTraits
+from ..history import History
+from ._codec import CloseVerdict, CodecStatistics, CodecTraits, Restoration
 from ._openai_decode import OpenAIDecoder
 from ._openai_encode import OpenAIEncoder
 from ._openai_fields import retry_after_ms
@@ -57,6 +58,13 @@ class OpenAIProtocol:
     def statistics(self) -> CodecStatistics:
         """A snapshot of the decoder's counters."""
         return self.decoder.counters.snapshot()
+
+    def restore(self, history: History) -> Restoration:
+        """The conversation replayed as items (a new server session knows nothing of it):
+        user texts and transcripts as user messages, assistant texts and transcripts (as
+        heard) as assistant messages, function calls and their outputs."""
+        messages, complete = self.encoder.history_items(history)
+        return Restoration(messages=tuple(messages), complete=complete)
 
     def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
         """OpenAI reports failures in-band (``error`` events); a close is retryable when the

@@ -15,7 +15,7 @@ import orjson
 import trio
 
 from ..config import Config
-from ..protocol import Codec, GeminiProtocol, OpenAIProtocol
+from ..protocol import Codec, GeminiProtocol, OpenAIProtocol, UnsupportedCommand
 from ..protocol.gemini import GeminiOptions
 from ..transport import MemoryTransport, Transport, TransportClosed, memory_transport_pair
 from . import frames
@@ -182,6 +182,14 @@ class MemoryGateway:
             options = self.gemini_options
             return GeminiProtocol(config, model=model, options=options, server_events=server_events)
         return OpenAIProtocol(config, server_events=server_events)
+
+    def resume_codec(self, previous: Codec) -> Codec:
+        """The codec of a reconnect that resumes ``previous``'s session: Gemini, with the latest
+        handle. Raises ``UnsupportedCommand`` when it cannot (OpenAI never can: a reconnect is a
+        new server session, the conversation replayed into it)."""
+        if isinstance(previous, GeminiProtocol):
+            return previous.resumed()
+        raise UnsupportedCommand(f"a {previous.provider} session cannot be resumed")
 
     async def next_peer(self) -> ScriptedPeer:
         """The peer of the next session opened (with ``auto_handshake=False``)."""

@@ -170,6 +170,19 @@ class DirectWebSocketTransport:
         finally:
             self._receive_lock.release()
 
+    def receive_message_nowait(self) -> str | bytes:
+        """The next message if one is already buffered, else raise ``trio.WouldBlock``.
+
+        Never reads the socket and is not a checkpoint: a caller that loops on it should have
+        passed a cancel point (e.g. ``receive_message``) since it last yielded. Raises
+        ``trio.WouldBlock`` when nothing is buffered, also once the connection is closed
+        (``receive_message`` then reports the close).
+        """
+        messages = self._messages
+        if messages and not self._receive_lock.locked():
+            return messages.popleft()
+        raise trio.WouldBlock
+
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection; idempotent, bounded and cancel-safe.
 

@@ -6,6 +6,13 @@ in a deque, the close reported as a :class:`CloseInfo`, and the outgoing control
 (pongs, the close echo) collected as bytes for whoever writes next. Feed it bytes
 (:meth:`ClientEngine.receive_data`), read :attr:`ClientEngine.messages`, write
 :meth:`ClientEngine.take_control`.
+
+**The receive fast path.** After the upgrade the engine splits the byte stream into frames
+itself. A complete, unfragmented, unmasked text or binary frame with no reserved bits (almost
+every frame a realtime server sends) becomes a message at once; every other frame (control
+frames, fragments, anything invalid) is handed to the protocol *whole*, so the protocol always
+sees frame boundaries and stays the authority on everything but that one common case. Only the
+bytes of an incomplete frame are held back, at most one frame of up to ``max_message_size``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ __all__ = ["ClientEngine", "Rejection"]
 
 _TEXT, _BINARY, _CONT = Opcode.TEXT, Opcode.BINARY, Opcode.CONT
 _PONG, _CLOSE = Opcode.PONG, Opcode.CLOSE
+_OPEN = State.OPEN
 _MAX_CLOSE_REASON = 123  # bytes: a control frame's payload is at most 125 (2 for the code)
 
 # The websockets package logs frames (which may echo credentials) at DEBUG: give it a logger
@@ -94,6 +102,10 @@ class ClientEngine:
         self.handshake_error: Exception | None = None
         self.payload_bytes_received = 0
         self.messages_received = 0
+        # The upgrade answer's end: the protocol gets the bytes up to it, we split the rest.
+        self._head_tail = b""  # the last bytes of the answer so far (the separator may straddle)
+        self._framing = False  # after the upgrade: this engine splits frames (module docs)
+        self._partial = bytearray()  # an incomplete frame held back
 
     # -- handshake -----------------------------------------------------------------------
 
@@ -124,6 +136,109 @@ class ClientEngine:
     def receive_data(self, data: bytes | bytearray) -> None:
         """Parse ``data``: complete messages go to :attr:`messages`, replies to the control
         bytes; a close or a failure sets :attr:`close` (data after it is ignored)."""
+        if self._framing:
+            self._split(data)
+        elif self.handshake == "pending":
+            self._receive_answer(data)
+        else:
+            self._feed(data)
+
+    def _receive_answer(self, data: bytes | bytearray) -> None:
+        """Give the protocol the upgrade answer, and only it: the frames after it are ours."""
+        tail = self._head_tail
+        at = (tail + data).find(b"\r\n\r\n")
+        if at < 0:
+            self._head_tail = (tail + data)[-3:]
+            self._feed(data)
+            return
+        end = at + 4 - len(tail)
+        self._feed(data[:end])
+        rest = data[end:]
+        if self.handshake == "accepted" and self.close is None:
+            self._framing = True
+            if rest:
+                self._split(rest)
+        elif rest:
+            self._feed(rest)  # a refusal's body, or whatever broke the handshake
+
+    def _split(self, data: bytes | bytearray) -> None:
+        """Split ``data`` into frames: the common data frame here, any other to the protocol."""
+        if self.close is not None:  # the protocol wants the server's close frame
+            self._fallback(data)
+            return
+        partial = self._partial
+        if partial:
+            data = b"".join((partial, data))
+            partial.clear()
+        view = memoryview(data)
+        size = len(data)
+        pos = 0
+        append = self.messages.append
+        protocol = self._protocol
+        limit = self._max_message_size
+        received = count = 0
+        while size - pos >= 2:
+            b0, b1 = data[pos], data[pos + 1]
+            length = b1 & 0x7F
+            start = pos + 2
+            if length == 126:
+                if size - pos < 4:
+                    break
+                length = (data[pos + 2] << 8) | data[pos + 3]
+                start = pos + 4
+            elif length == 127:
+                if size - pos < 10:
+                    break
+                length = int.from_bytes(data[pos + 2 : pos + 10], "big")
+                start = pos + 10
+            if b1 & 0x80:
+                start += 4  # masked: the protocol fails the connection for it
+            if length > limit:  # the protocol fails the connection (1009) on the header
+                self._fallback(data[pos:])
+                pos = size
+                break
+            end = start + length
+            if end > size:
+                break
+            if (b0 == 0x81 or b0 == 0x82) and b1 < 0x80 and self._fragments is None:
+                if protocol.state is not _OPEN:
+                    self._fallback(data[pos:])
+                    pos = size
+                    break
+                if b0 == 0x81:
+                    try:
+                        append(str(view[start:end], "utf-8"))
+                    except UnicodeDecodeError:
+                        self._fail_utf8()
+                        pos = size
+                        break
+                else:
+                    append(bytes(view[start:end]))
+                received += length
+                count += 1
+            else:  # a control frame, a fragment, or an invalid frame: the protocol decides
+                self._feed(data[pos:end])
+                if self.close is not None or protocol.parser_exc is not None:
+                    self._fallback(data[end:])
+                    pos = size
+                    break
+            pos = end
+        self.payload_bytes_received += received
+        self.messages_received += count
+        if pos < size:
+            partial += view[pos:]
+        view.release()
+
+    def _fallback(self, data: bytes | bytearray) -> None:
+        """From now on the protocol parses everything (the connection is closing or failing)."""
+        self._framing = False
+        if self._partial:
+            data = b"".join((self._partial, data))
+            self._partial.clear()
+        if data:
+            self._feed(data)
+
+    def _feed(self, data: bytes | bytearray) -> None:
         protocol = self._protocol
         protocol.receive_data(cast(bytes, data))  # (it only appends data to a bytearray)
         append = self.messages.append
@@ -165,6 +280,8 @@ class ClientEngine:
         if self.handshake == "pending":
             self.handshake = "failed"
             self.handshake_error = EOFError(reason)
+        if self._partial:  # an incomplete frame: the protocol sees the stream end inside it
+            self._fallback(b"")
         self._protocol.receive_eof()
         self._collect()
         self._record(CloseInfo(code=None, reason=reason, initiator="error"))
