@@ -125,6 +125,8 @@ async def test_an_out_of_band_response_runs_beside_the_default_one() -> None:
                 )
                 with pytest.raises(ValueError, match="does not exist"):
                     await s.retrieve_item(item_id)  # out of band: not in the conversation
+                history = [getattr(i, "text", "") or "" for i in s.history().items]
+    assert not any("Paris" in text for text in history)  # nor in the session's history
     assert oob.out_of_band and oob.metadata == {"purpose": "fact"}
     assert not default.out_of_band
     assert texts[oob_id] == "The capital of France is Paris."

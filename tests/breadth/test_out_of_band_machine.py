@@ -128,3 +128,33 @@ def test_the_out_of_band_request_id_is_not_matched_to_a_rejection() -> None:
         },
     }
     assert [type(d).__name__ for d in codec.receive(orjson.dumps(error))] == ["Error"]
+
+
+def test_a_lost_connection_ends_out_of_band_responses_too() -> None:
+    m = machine()
+    m.request_response(None)
+    m.apply(AssistantTurnStarted(turn_id="r1"), 0.0)
+    m.request_response(OOB)
+    m.apply(AssistantTurnStarted(turn_id="o1", out_of_band=True), 0.0)
+    ended = [a for a in m.connection_lost(1.0) if isinstance(a, AssistantTurnCompleted)]
+    assert [(e.turn_id, e.status, e.out_of_band) for e in ended] == [
+        ("r1", "incomplete", False),
+        ("o1", "incomplete", True),
+    ]
+    assert m.response_state == "idle"
+
+
+def test_out_of_band_answers_stay_out_of_the_history() -> None:
+    from trio_realtime._conversation import ConversationLog
+    from trio_realtime.events import AssistantText
+
+    log = ConversationLog()
+    log.user_text("hi")
+    for event in (
+        AssistantTurnStarted(turn_id="o1", out_of_band=True),
+        AssistantText(turn_id="o1", item_id="i_o", text="mood: happy"),
+        AssistantTurnStarted(turn_id="r1"),
+        AssistantText(turn_id="r1", item_id="i_r", text="Hello!"),
+    ):
+        log.observe(event)
+    assert [getattr(i, "text", None) for i in log.snapshot().items] == ["hi", "Hello!"]
