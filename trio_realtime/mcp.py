@@ -15,8 +15,10 @@ nothing. What the application sees (extra event kinds, see ``docs/mcp.md``):
 :class:`McpToolChoice` forces the model to use a server (or one of its tools). Only OpenAI's
 Realtime API runs remote MCP servers; other providers ignore them (with a warning).
 
-The ``headers`` and ``authorization`` of a server are credentials: they are registered for
-redaction (never in a repr, a log line, an exception or a published event).
+The ``authorization`` token and the values of credential headers (``Authorization``,
+``X-Api-Key``, any name with auth, key, token, secret, cookie, password or credential in it)
+are registered for redaction: never in a log line, an exception or a published event. A repr
+shows no header value at all.
 """
 
 from __future__ import annotations
@@ -52,12 +54,18 @@ def _check_url(server: McpServer, _: Any, url: Any) -> None:
         raise ValueError(f"MCP server {server.label!r}: url must be an http(s) URL, not {url!r}")
 
 
+_CREDENTIAL_NAMES = ("auth", "key", "token", "secret", "cookie", "password", "credential")
+
+
 def _to_headers(value: Mapping[str, str] | None) -> Mapping[str, str]:
+    """The headers, with the values of credential headers (``Authorization``, ``X-Api-Key``,
+    ...) registered for redaction."""
     headers = dict(value or {})
     for name, item in headers.items():
         if not isinstance(name, str) or not isinstance(item, str):
             raise TypeError("MCP server headers must map str to str")
-        register_secret(item)
+        if any(word in name.lower() for word in _CREDENTIAL_NAMES):
+            register_secret(item)
     return headers
 
 

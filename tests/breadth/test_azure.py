@@ -163,3 +163,24 @@ def test_logs_never_carry_the_key(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="trio_realtime"):
         logging.getLogger("trio_realtime").warning("headers: api-key=azure-log-key-777 %r", gateway)
     assert "azure-log-key-777" not in caplog.text
+
+
+async def test_a_reconnect_fetches_a_fresh_token() -> None:
+    from trio_realtime.server import Faults
+
+    tokens: list[str] = []
+
+    def provider() -> str:
+        tokens.append(f"entra-token-{len(tokens):012d}")
+        return tokens[-1]
+
+    with trio.fail_after(20):
+        async with local_server(faults=Faults(drop_after=2, connections=1)) as url:
+            base = url.removesuffix("/v1/realtime").replace("ws://", "http://")
+            gateway = rt.AzureOpenAIGateway(endpoint=base, deployment="d", token_provider=provider)
+            broker = rt.Broker(
+                "d", gateway=gateway, config=CONFIG, reconnect=rt.Reconnect(backoff=(0.01, 0.05))
+            )
+            async with broker.connect() as s:
+                await next_of(s.events(), "reconnected")
+    assert tokens == ["entra-token-000000000000", "entra-token-000000000001"]
