@@ -183,3 +183,49 @@ async def test_per_response_tools_and_choice() -> None:
         rt.Config(tools=[get_weather], **TEXT), "What's the weather in Oslo?", options
     )
     assert [name for name, _ in calls] == ["get_time"]
+
+
+async def test_every_session_setting_is_accepted_and_echoed() -> None:
+    config = rt.Config(
+        voice="marin",
+        speed=1.2,
+        noise_reduction=rt.NoiseReduction(type="far_field", strength=0.5),
+        input_audio_transcription=rt.Transcription(
+            model="gpt-live-transcribe", language="en", languages=["en", "fr"], keywords=["trio"]
+        ),
+        turn_detection=rt.ServerVad(idle_timeout_ms=7_000, silence_duration_ms=300),
+        parallel_tool_calls=True,
+        reasoning_effort="medium",
+        truncation=rt.Truncation(retention_ratio=0.5, post_instructions_tokens=2000),
+        tracing=rt.Tracing(workflow_name="w"),
+        prompt=rt.Prompt(id="pmpt_1", variables={"who": "you"}),
+        transcription_logprobs=True,
+        max_output_tokens=300,
+        tools=[get_weather],
+        tool_choice="required",
+    )
+    with trio.fail_after(20):
+        async with local_server() as url:
+            gateway = ValidatingGateway(url=url, api_key="sk-test")
+            async with rt.open_session("gpt-realtime", gateway=gateway, config=config) as s:
+                events = s.events()
+                updated = await next_of(events, "session_updated")
+                await s.update(truncation="disabled", reasoning_effort="low")
+                again = await next_of(events, "session_updated")
+    echoed = updated.config
+    assert echoed["audio"]["input"]["noise_reduction"] == {"type": "far_field", "strength": 0.5}
+    assert echoed["audio"]["input"]["transcription"]["languages"] == ["en", "fr"]
+    assert echoed["audio"]["input"]["turn_detection"]["idle_timeout_ms"] == 7000
+    assert echoed["audio"]["output"]["speed"] == 1.2
+    assert echoed["reasoning"] == {"effort": "medium"}
+    assert echoed["truncation"]["retention_ratio"] == 0.5
+    assert echoed["include"] == ["item.input_audio_transcription.logprobs"]
+    assert echoed["tool_choice"] == "required" and echoed["parallel_tool_calls"] is True
+    assert again.config["truncation"] == "disabled"
+    assert again.config["reasoning"] == {"effort": "low"}
+    diff = [f for f in gateway.transports[0].sent if f["type"] == "session.update"][1]
+    assert diff["session"] == {
+        "type": "realtime",
+        "reasoning": {"effort": "low"},
+        "truncation": "disabled",
+    }
