@@ -68,7 +68,16 @@ def tests(session: nox.Session) -> None:
     """The test suite on every supported Python found (CI: all of them)."""
     _need_python(session)
     session.install("-e", ".[test]")
-    session.run("pytest", "-q", "-p", "no:cacheprovider", *session.posargs)
+    args = session.posargs or ["-m", "not soak"]  # (the soak runs once: nox -s soak)
+    session.run("pytest", "-q", "-p", "no:cacheprovider", *args)
+
+
+@nox.session(python=LOCAL)
+def soak(session: nox.Session) -> None:
+    """The soak test's 60 s variant: a conversation with barge-ins, memory and fds flat."""
+    _need_python(session)
+    session.install("-e", ".[test]")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "-m", "soak", *session.posargs)
 
 
 @nox.session(python=LOCAL)

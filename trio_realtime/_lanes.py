@@ -125,6 +125,29 @@ class WriterLanes:
                 return message
         raise trio.WouldBlock
 
+    def take(self, max_bytes: int) -> list[Message]:
+        """Take the next message and those queued after it, control first, while their sizes
+        add up to less than ``max_bytes`` (at least one, if any is queued)."""
+        taken: list[Message] = []
+        size = 0
+        while size < max_bytes:
+            try:
+                message = self.get_nowait()
+            except trio.WouldBlock:
+                break
+            taken.append(message)
+            size += len(message)
+        return taken
+
+    async def wait_message(self) -> None:
+        """Wait until a message is queued (takes nothing; then :meth:`get_nowait` has one).
+
+        A checkpoint. Cancel-safe."""
+        await trio.lowlevel.checkpoint_if_cancelled()
+        while not (self._queues["control"] or self._queues["audio"]):
+            await self._not_empty.park()
+        await trio.lowlevel.cancel_shielded_checkpoint()
+
     async def get(self) -> Message:
         """Wait for the next message, control first. Cancel-safe: nothing is taken if cancelled."""
         await trio.lowlevel.checkpoint_if_cancelled()

@@ -29,10 +29,11 @@ from ._batches import BatchRunner
 from ._conversation import LOGGED_EVENTS, ConversationLog
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout
+from ._heard import PlaybackSource
 from ._lanes import Lane, WriterLanes
 from ._reconnector import Reconnector
 from ._secrets import redact, redact_data
-from ._turns import PlaybackSource, TurnMachine
+from ._turns import TurnMachine
 from .config import Config
 from .events import (
     EVENT_CLASSES,
@@ -63,6 +64,9 @@ if TYPE_CHECKING:
 __all__ = ["SessionRuntime"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
+#: The writer joins queued messages into one socket write up to this many bytes (a batch of
+#: audio never holds a control message back for long).
+_WRITE_BATCH = 32 * 1024
 #: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
 _PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
     {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
@@ -139,7 +143,7 @@ class SessionRuntime:
             SessionOpened: self._publish_opened,
             ServerEvent: self._publish_redacted_data,
             RateLimited: self._publish_redacted_data,
-            SessionUpdated: self._publish_redacted_config,
+            SessionUpdated: self._publish_redacted_data,
             Send: self._send,
             StartCall: self._start_call,
             InterruptBatch: self._interrupt_batch,
@@ -190,16 +194,16 @@ class SessionRuntime:
         self._note_error(event)
         self.fanout.publish(event)
 
-    def _publish_redacted_data(self, event: ServerEvent | RateLimited, lane: Lane) -> None:
+    def _publish_redacted_data(
+        self, event: ServerEvent | RateLimited | SessionUpdated, lane: Lane
+    ) -> None:
         if isinstance(event, ServerEvent):
             event = attrs.evolve(event, data=redact_data(event.data))
+        elif isinstance(event, SessionUpdated):  # may echo credentials we sent (MCP headers)
+            event = attrs.evolve(event, config=redact_data(event.config))
         else:
             event = attrs.evolve(event, details=redact_data(event.details))
         self.fanout.publish(event)
-
-    def _publish_redacted_config(self, event: SessionUpdated, lane: Lane) -> None:
-        # the server may echo credentials we sent (an MCP server's headers)
-        self.fanout.publish(attrs.evolve(event, config=redact_data(event.config)))
 
     def _note_error(self, event: Error) -> None:
         if not event.recoverable:
@@ -514,13 +518,23 @@ class SessionRuntime:
             )
 
     async def _writer(self) -> None:
+        """Send what the lanes hold, control first. Messages already queued together go out in
+        one write when the transport can (``send_messages``), up to ``_WRITE_BATCH`` bytes, so
+        e.g. a barge-in's cancel and truncate cost one wake-up and one write."""
         lanes = self.lanes
         while True:
-            message = await lanes.get()
+            await lanes.wait_message()
             transport = self.transport
-            self._sending = True
+            send_many = getattr(transport, "send_messages", None)
+            batch = lanes.take(_WRITE_BATCH if send_many is not None else 1)
+            if not batch:  # (cleared meanwhile: a reconnect)
+                continue
+            self._sending = True  # taken and marked in one step: wait_flushed sees either
             try:
-                await transport.send_message(message)
+                if send_many is None or len(batch) == 1:
+                    await transport.send_message(batch[0])
+                else:
+                    await send_many(batch)
             except TransportClosed as exc:
                 if self.reconnector is not None and not self.closing:
                     # The reader reconnects; this message was for the lost connection.

@@ -10,10 +10,8 @@ Rules (DESIGN 4.1-4.3, 4.5):
 
 - One response at a time: ``idle -> requested -> active -> idle``. A response requested while
   one is requested or active is queued, and all queued requests coalesce into one, sent right
-  after the response is done. The rule holds for the default conversation only: an
-  out-of-band response (``ResponseOptions(out_of_band=True)``) is requested at once and runs
-  beside it; it is never the live turn (no barge-in, no truncation), and the outputs of its
-  tool calls are not submitted (the conversation has no such calls).
+  after the response is done. An out-of-band response is requested at once and runs beside it,
+  never the live turn; its calls' outputs are not submitted (no conversation has the calls).
 - Server events for a response that no ``response.created`` announced are ignored and counted
   (``ignored_events``), never published as a turn; a repeated ``response.created`` is not
   published twice.
@@ -28,13 +26,13 @@ Rules (DESIGN 4.1-4.3, 4.5):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 import attrs
 
 from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
+from ._heard import Listening, PlaybackSource, remember
 from .config import Config, InterruptPolicy, ResponseOptions
 from .events import (
     AssistantAudioDelta,
@@ -67,7 +65,6 @@ from .protocol import (
     SessionSettings,
     ToolCallReady,
     ToolCallsCancelled,
-    UnsupportedCommand,
 )
 from .tools import Tool, ToolArgumentsError, ToolRegistry, encode_error
 
@@ -83,15 +80,6 @@ _TurnEvent = (
     | ToolCallArgsDelta
 )
 
-#: How many recent turns (and audio items) are remembered for late events and truncation.
-_MAX_REMEMBERED = 64
-
-
-class PlaybackSource(Protocol):
-    """Where the application reports how much of an item it has played."""
-
-    def played_ms(self, item_id: str) -> float | None: ...
-
 
 @attrs.define
 class _Turn:
@@ -105,7 +93,7 @@ class _Turn:
     pending: set[str] = attrs.Factory(set)
     outputs: dict[str, str] = attrs.Factory(dict)
     items: list[str] = attrs.Factory(list)
-    first_audio: dict[str, float] = attrs.Factory(dict)
+    audio_items: list[str] = attrs.Factory(list)  # items with audio, in arrival order
     out_of_band: bool = False
 
 
@@ -114,23 +102,19 @@ class TurnMachine:
 
     def __init__(self, config: Config, codec: Codec, playback: PlaybackSource | None = None):
         self._codec = codec
-        self._playback = playback
+        self.listening = Listening(playback)
         self._requested = False  # a response was requested, its start not yet seen
         self._active: set[str] = set()  # responses in progress
-        self._out_of_band: set[str] = set()  # out-of-band responses in progress
         self._queued = False
         self._queued_options: ResponseOptions | None = None
         self._turns: dict[str, _Turn] = {}  # turns with state still needed
         self._seen: dict[str, None] = {}  # recently announced turn ids (bounded)
-        self._received: dict[str, tuple[int, int]] = {}  # item_id -> (samples, rate), bounded
         self._current: _Turn | None = None
         self._settings = SessionSettings(
             turn_detection=False, create_response=False, interrupt_response=False
         )
         self._response_tools: dict[str, Tool] = {}  # tools given per response (later wins)
         self._owed = False  # a response was due when the connection was lost
-        #: Interrupted audio items: the fraction of their received audio that was heard.
-        self.heard: dict[str, float] = {}
         self.dropped_audio_deltas = 0
         self.ignored_events = 0
         self._handlers: dict[type[Any], Callable[[Any, float], list[Action]]] = {
@@ -182,8 +166,12 @@ class TurnMachine:
 
     def received_ms(self, item_id: str) -> float:
         """Milliseconds of assistant audio received so far for ``item_id`` (0 if none)."""
-        samples, rate = self._received.get(item_id, (0, 1))
-        return samples * 1000 / rate
+        return self.listening.received_ms(item_id)
+
+    @property
+    def heard(self) -> dict[str, float]:
+        """Interrupted audio items: the fraction of their received audio that was heard."""
+        return self.listening.heard
 
     # -- server input -----------------------------------------------------------------------
 
@@ -210,45 +198,27 @@ class TurnMachine:
             self.dropped_audio_deltas += 1
             return []
         item = event.item_id
-        turn.first_audio.setdefault(item, now)
-        samples, _ = self._received.get(item, (0, 0))
-        _remember(self._received, item, (samples + (len(event.pcm) >> 1), event.sample_rate))
+        if not self.listening.has_audio(item):
+            turn.audio_items.append(item)
+        self.listening.received(item, len(event.pcm) >> 1, event.sample_rate, now)
         return [event]
 
     def _on_turn_started(self, event: AssistantTurnStarted, now: float) -> list[Action]:
-        if event.out_of_band:
-            return self._on_out_of_band_started(event)
-        self._requested = False
-        self._active.add(event.turn_id)
+        if not event.out_of_band:  # (an out-of-band response is not the default conversation's)
+            self._requested = False
+            self._active.add(event.turn_id)
         if event.turn_id in self._seen:  # a repeated response.created: one turn, one event
             return []
-        _remember(self._seen, event.turn_id, None)
-        turn = self._turns[event.turn_id] = _Turn(event.turn_id)
-        self._current = turn
-        self._forget_old_turns()
+        remember(self._seen, event.turn_id, None)
+        turn = self._turns[event.turn_id] = _Turn(event.turn_id, out_of_band=event.out_of_band)
+        if not event.out_of_band:
+            self._current = turn
+            self._forget_old_turns()
         return [event]
-
-    def _on_out_of_band_started(self, event: AssistantTurnStarted) -> list[Action]:
-        if event.turn_id in self._seen:
-            return []
-        _remember(self._seen, event.turn_id, None)
-        self._out_of_band.add(event.turn_id)
-        self._turns[event.turn_id] = _Turn(event.turn_id, out_of_band=True)
-        return [event]
-
-    def _on_out_of_band_done(self, event: AssistantTurnCompleted) -> list[Action]:
-        self._out_of_band.discard(event.turn_id)
-        turn = self._turns[event.turn_id]
-        turn.active, turn.done, turn.status = False, True, event.status
-        actions: list[Action] = [SealBatch(turn.turn_id)] if turn.calls else []
-        actions.append(event)
-        return actions + self._maybe_submit(turn)
 
     def _on_response_done(self, event: AssistantTurnCompleted, now: float) -> list[Action]:
-        if event.turn_id in self._out_of_band:
-            return self._on_out_of_band_done(event)
         turn = self._turns.get(event.turn_id)
-        if turn is None or event.turn_id not in self._active:
+        if turn is None or not (turn.active if turn.out_of_band else event.turn_id in self._active):
             self.ignored_events += 1
             if not self._active:  # a stray done still ends a request nobody answered
                 self._requested = False
@@ -285,7 +255,7 @@ class TurnMachine:
 
     def _on_call_ready(self, ready: ToolCallReady, now: float) -> list[Action]:
         turn = self._turns.get(ready.turn_id)
-        if turn is None:
+        if turn is None or ready.call_id in turn.calls:  # unknown turn, or dispatched already
             self.ignored_events += 1
             return []
         turn.calls[ready.call_id] = ready.name
@@ -386,12 +356,10 @@ class TurnMachine:
 
     def request_response(self, options: ResponseOptions | None) -> list[Action]:
         """Ask for a response: sent now when idle, else queued and coalesced; an out-of-band
-        one is sent now (``UnsupportedCommand`` where the provider has none)."""
+        one is sent now (the codec raises ``UnsupportedCommand`` where there are none)."""
         if options is not None and options.tools:
             self._response_tools.update((tool.name, tool) for tool in options.tools)
         if options is not None and options.out_of_band:
-            if not self._codec.traits.out_of_band_responses:
-                raise UnsupportedCommand(f"{self._codec.provider} cannot run out-of-band responses")
             return _send(self._codec.create_response(options))
         if not self._requested and not self._active:
             options = options if options is not None else self._queued_options
@@ -458,18 +426,14 @@ class TurnMachine:
         """
         self._owed = self._requested or self._queued
         actions = self.interrupt("error", now)
-        for turn_id in [*self._active, *self._out_of_band]:
-            turn = self._turns.get(turn_id)
-            self._active.discard(turn_id)
-            self._out_of_band.discard(turn_id)
-            if turn is None:
-                continue
+        self._active.clear()
+        for turn in [t for t in self._turns.values() if t.active]:  # out-of-band ones too
             turn.active, turn.done, turn.status = False, True, "incomplete"
             if turn.calls:
-                actions.append(SealBatch(turn_id))
+                actions.append(SealBatch(turn.turn_id))
             actions.append(
                 AssistantTurnCompleted(
-                    turn_id=turn_id,
+                    turn_id=turn.turn_id,
                     status="incomplete",
                     status_reason="connection_lost",
                     out_of_band=turn.out_of_band,
@@ -490,27 +454,17 @@ class TurnMachine:
 
     # -- playback and truncation ------------------------------------------------------------
 
-    def _played_ms(self, turn: _Turn, item_id: str, now: float) -> float:
-        reported = self._playback.played_ms(item_id) if self._playback is not None else None
-        if reported is not None:
-            return reported
-        first = turn.first_audio.get(item_id)
-        return 0.0 if first is None else (now - first) * 1000
-
     def _audio_item(self, turn: _Turn) -> str | None:
-        with_audio = [item for item in turn.items if item in turn.first_audio]
-        with_audio += [item for item in turn.first_audio if item not in with_audio]
-        if with_audio:
-            return with_audio[-1]
+        """The item an interruption of ``turn`` cuts: its last with audio, else its last."""
+        if turn.audio_items:
+            return turn.audio_items[-1]
         return turn.items[-1] if turn.items else None
 
     def _is_live(self, turn: _Turn, now: float) -> bool:
         if turn.active or turn.pending:
             return True
         item = self._audio_item(turn)
-        if item is None or item not in turn.first_audio:
-            return False
-        return self._played_ms(turn, item, now) < self.received_ms(item)
+        return item is not None and self.listening.still_playing(item, now)
 
     def _truncate(self, turn: _Turn, now: float) -> list[Action]:
         if not self._config.audio_output:
@@ -518,15 +472,12 @@ class TurnMachine:
         item = self._audio_item(turn)
         if item is None:
             return []
-        received = self.received_ms(item)
-        played = math.floor(self._played_ms(turn, item, now))
-        if played <= 0:
-            # Nothing was heard: remove the item (the server has it, we saw it added).
-            _remember(self.heard, item, 0.0)
-            return _send(self._codec.delete_item(item)) if item in turn.items else []
-        if played >= received:
+        cut = self.listening.cut(item, now)
+        if cut is None:
             return []  # everything received was heard: nothing to cut
-        _remember(self.heard, item, played / received)
+        how, played = cut
+        if how == "delete":  # nothing was heard: remove the item (if the server has it)
+            return _send(self._codec.delete_item(item)) if item in turn.items else []
         return _send(self._codec.truncate(item, played))
 
     def _forget_old_turns(self) -> None:
@@ -547,10 +498,3 @@ SESSION_SIGNALS = (SessionReady, ProtocolViolation, GoAway, ResumptionUpdate)
 
 def _send(message: Message | None) -> list[Action]:
     return [] if message is None else [Send(message)]
-
-
-def _remember(table: dict[str, Any], key: str, value: Any) -> None:
-    """``table[key] = value``, forgetting the oldest key when the table is full."""
-    if key not in table and len(table) >= _MAX_REMEMBERED * 4:
-        del table[next(iter(table))]
-    table[key] = value

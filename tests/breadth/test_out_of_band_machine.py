@@ -109,7 +109,7 @@ def test_out_of_band_tool_calls_run_but_are_not_submitted() -> None:
 def test_a_provider_without_out_of_band_responses_refuses() -> None:
     cfg = Config(modalities=["text"], turn_detection=None)
     m = TurnMachine(cfg, GeminiProtocol(cfg, model="gemini-live"))
-    with pytest.raises(UnsupportedCommand, match="out-of-band"):
+    with pytest.raises(UnsupportedCommand, match="gemini cannot run out-of-band"):
         m.request_response(OOB)
 
 

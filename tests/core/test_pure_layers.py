@@ -21,6 +21,7 @@ PURE = (
     "trio_realtime.protocol",
     "trio_realtime.protocol.openai",
     "trio_realtime._actions",
+    "trio_realtime._heard",
     "trio_realtime._turns",
     "trio_realtime.tools",
 )

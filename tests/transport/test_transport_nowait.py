@@ -14,10 +14,11 @@ TEXT, BINARY, CLOSE = 1, 2, 8
 
 
 async def test_nowait_returns_what_one_read_buffered_then_would_block() -> None:
-    sent = trio.Event()
+    sent, go = trio.Event(), trio.Event()
 
     async def handler(stream: trio.abc.Stream) -> None:
         ws, _ = await raw_upgrade(stream)
+        await go.wait()  # (so the handshake's own read cannot take the frames too)
         frames = [server_frame(TEXT, b"one"), server_frame(BINARY, b"two")]
         await stream.send_all(b"".join([*frames, server_frame(TEXT, b"three")]))
         sent.set()
@@ -27,6 +28,7 @@ async def test_nowait_returns_what_one_read_buffered_then_would_block() -> None:
         async with open_tcp_server(handler) as server, DIRECT.open(server.url()) as transport:
             with pytest.raises(trio.WouldBlock):
                 transport.receive_message_nowait()  # nothing read yet: the socket is not read
+            go.set()
             await sent.wait()
             await trio.testing.wait_all_tasks_blocked()
             assert await transport.receive_message() == "one"  # one read took all three

@@ -70,12 +70,9 @@ class CodecTraits:
 
     ``responds_to_tool_outputs``: the server continues the turn on its own once it has the tool
     outputs (Gemini), so no follow-up response request is sent; OpenAI needs one.
-    ``out_of_band_responses``: responses outside the default conversation can run beside it
-    (OpenAI's ``conversation: "none"``).
     """
 
     responds_to_tool_outputs: bool = False
-    out_of_band_responses: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -165,6 +165,7 @@ class OpenAIDecoder:
         self.counters = CodecCounters()
         self._calls: dict[str, _Call] = {}
         self._carry: dict[str, bytes] = {}
+        self._finished_calls: dict[str, None] = {}  # calls of done responses (bounded)
         self._rate_limit_reported = False
         self._created = self._updated = self._confirmed = False
         self._handlers: dict[str, _Handler] = {
@@ -351,6 +352,8 @@ class OpenAIDecoder:
         )
 
     def _ready(self, turn_id: str, call_id: str, name: str, arguments: str) -> list[Decoded]:
+        if call_id in self._finished_calls:  # a late repeat after its response was done
+            return []
         call = self._calls.get(call_id)
         if call is None:  # no output_item.added seen: still dispatch, once
             call = self._calls[call_id] = _Call(turn_id=turn_id, name=name)
@@ -421,6 +424,7 @@ class OpenAIDecoder:
                 )
         for call_id in [c for c, call in self._calls.items() if call.turn_id == turn_id]:
             del self._calls[call_id]
+            _remember(self._finished_calls, call_id, None)
         usage = usage_of(response.get("usage"))
         reason = opt_str(details, "reason")
         out_of_band, metadata = _band_of(response)

@@ -37,7 +37,7 @@ class OpenAIProtocol:
     """
 
     provider = "openai"
-    traits = CodecTraits(responds_to_tool_outputs=False, out_of_band_responses=True)
+    traits = CodecTraits(responds_to_tool_outputs=False)
 
     def __init__(self, config: Config, *, server_events: bool = False) -> None:
         self._shared = Shared(config)

@@ -114,7 +114,16 @@ class DirectWebSocketTransport:
         server never receives a truncated message as if it were whole. Pending control
         frames written before or after the message are shielded (see the class docs).
         """
-        check_message(message)
+        await self.send_messages((message,))
+
+    async def send_messages(self, messages: Sequence[str | bytes]) -> None:
+        """Send several messages, in order, with one write to the socket (one frame each).
+
+        As :meth:`send_message` for each of them; the batch is written whole or, if
+        cancelled part-way, the connection is aborted (never a truncated message).
+        """
+        for message in messages:
+            check_message(message)
         info = self._engine.close
         if info is not None:
             await trio.lowlevel.checkpoint()
@@ -124,11 +133,12 @@ class DirectWebSocketTransport:
             info = self._engine.close
             if info is not None:
                 raise TransportClosed(info)
-            frame, size = self._engine.encode(message)
+            encoded = [self._engine.encode(message) for message in messages]
+            data = encoded[0][0] if len(encoded) == 1 else b"".join(f for f, _ in encoded)
             if self._engine.has_control and not await self._write_control():
                 raise TransportClosed(self._closed_info())
             try:
-                await self._stream.send_all(frame)
+                await self._stream.send_all(data)
             except trio.Cancelled:
                 if self._stream.send_interrupted:
                     self._engine.abandon(_interrupted())
@@ -136,8 +146,8 @@ class DirectWebSocketTransport:
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 self._engine.abandon(_lost("writing"))
                 raise TransportClosed(self._closed_info()) from None
-            self._messages_sent += 1
-            self._bytes_sent += size
+            self._messages_sent += len(encoded)
+            self._bytes_sent += sum(size for _, size in encoded)
             if self._engine.has_control:  # queued by the reader while we were writing
                 await self._write_control()
         finally:

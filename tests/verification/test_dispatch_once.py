@@ -1,10 +1,9 @@
-"""Bugs the verification tests found in code this suite does not own (the session core and the
-protocol codec). Each test states the promise; it is marked ``xfail(strict=True)`` until the
-fix lands, so the fix turns it into a plain passing test (remove the mark then)."""
+"""Each tool call is dispatched exactly once (DESIGN 4.2): regressions for two bugs the
+stateful model tests found (a repeated ``ToolCallReady``, and a late ``output_item.done``
+after the response was done)."""
 
 from __future__ import annotations
 
-import pytest
 import trio
 import trio.testing
 
@@ -23,11 +22,6 @@ def get_weather(city: str) -> str:
     return f"Sunny in {city}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TurnMachine._on_call_ready dispatches a ToolCallReady for a call id it already "
-    "knows again (new StartCall + tool_call_dispatched): " + ONCE,
-)
 def test_a_repeated_call_ready_is_not_dispatched_again() -> None:
     config = Config(modalities=["text"], turn_detection=None, tools=[get_weather])
     machine = TurnMachine(config, OpenAIProtocol(config))
@@ -41,12 +35,6 @@ def test_a_repeated_call_ready_is_not_dispatched_again() -> None:
     assert machine.apply(ready, 1.0) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OpenAIDecoder forgets a response's calls at response.done, so a late "
-    "response.output_item.done (function_call, completed) for the same call yields a second "
-    "ToolCallReady, and the session runs the tool twice: " + ONCE,
-)
 async def test_a_late_output_item_done_does_not_run_the_tool_twice(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
