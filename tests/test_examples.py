@@ -166,6 +166,21 @@ CASES = {
             "client  session.update",
         ),
     ),
+    "mcp_tools": Case(
+        ("mcp_tools",),
+        (
+            "mcp tools of orders: lookup_order, cancel_order",
+            "[called lookup_order -> Order 42: shipped]",
+            '[approval asked: cancel_order {"order_id":42}]',
+            "[called cancel_order -> Order 42: cancelled]",
+            "[out of band: record_intent({'request': 'Please cancel order 42.'})]",
+            "[out of band (intent) done: completed]",
+        ),
+    ),
+    "mcp_tools denied": Case(
+        ("mcp_tools", "--deny"),
+        ("[denied]", "assistant: OK, I won't use cancel_order."),
+    ),
     "no key for --openai": Case(
         ("text_chat", "--openai"),
         ("error: --openai needs your API key in the OPENAI_API_KEY variable",),

@@ -3,16 +3,14 @@
 :class:`SessionRuntime` runs as one task in its owner's nursery (``Broker.connect`` owns one),
 holding a child nursery with:
 
-1. the **reader**: one synchronous step per frame — ``codec.receive(frame)`` ->
-   ``TurnMachine.apply`` -> :meth:`SessionRuntime.apply`, which queues every outgoing message
-   and publishes every event without waiting — and only then, before the next receive, it waits
-   for room in the consumers' queues. Barge-in takes effect the moment its frame is read, and
-   the wire order is the machine's order: nothing can slip between a step's messages;
-2. the **writer**: drains the control lane before the audio lane; sends never interleave;
+1. the **reader** (:mod:`._io`): one synchronous step per frame — decode, ``TurnMachine.apply``,
+   then every outgoing message queued and every event published without waiting — and only
+   then, before the next receive, it waits for room in the consumers' queues;
+2. the **writer** (:mod:`._io`): control lane before audio lane; sends never interleave;
 3. **tool batches** (:mod:`._batches`), whose outcomes go through the same :meth:`apply`.
 
-User commands (:mod:`._session`) go through :meth:`apply` too. Everything here is provider
-neutral: the codec is a :class:`~trio_realtime.protocol.Codec`.
+User commands (:mod:`._session`) go through :meth:`apply` too. Provider neutral: the codec is
+a :class:`~trio_realtime.protocol.Codec`.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, Star
 from ._batches import BatchRunner
 from ._conversation import LOGGED_EVENTS, ConversationLog
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
-from ._fanout import Fanout
+from ._fanout import Fanout, QueueStatistics
 from ._heard import PlaybackSource
 from ._io import read_frames, watch_deadline, write_messages
 from ._lanes import Lane, WriterLanes
@@ -47,10 +45,12 @@ from .events import (
     SessionClosed,
     SessionEvent,
     SessionOpened,
+    SessionUpdated,
 )
 from .history import History
 from .protocol import (
     Codec,
+    CodecStatistics,
     GoAway,
     ProtocolViolation,
     ResumptionUpdate,
@@ -58,20 +58,47 @@ from .protocol import (
 )
 from .reconnect import Reconnect
 from .recording import Recorder
-from .transport import CloseInfo, Transport
+from .transport import CloseInfo, Transport, TransportStatistics
 
 if TYPE_CHECKING:
     from .gateways import Gateway
 
-__all__ = ["SessionRuntime"]
+__all__ = ["SessionRuntime", "SessionStatistics"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
 
 #: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
 _PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
     {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
-    - {Error, SessionOpened, ServerEvent, RateLimited, *LOGGED_EVENTS}
+    - {Error, SessionOpened, SessionUpdated, ServerEvent, RateLimited, *LOGGED_EVENTS}
 )
+
+
+@attrs.frozen(kw_only=True)
+class SessionStatistics:
+    """A snapshot of a session's counters and queue depths (``session.statistics()``).
+
+    ``wire`` counts what the transport actually wrote and read (messages, payload bytes);
+    ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
+    response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
+    that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
+    were sent; ``reconnects`` the completed reconnects, ``dropped_audio_frames`` the audio
+    frames dropped because the session was reconnecting (queued, or sent meanwhile).
+    """
+
+    events_published: dict[str, int]
+    wire: TransportStatistics
+    codec: CodecStatistics
+    dropped_audio_deltas: int
+    ignored_events: int
+    cleared_audio_frames: int
+    reconnects: int
+    dropped_audio_frames: int
+    control_queue: int
+    audio_queue: int
+    primary: QueueStatistics | None
+    subscribers: tuple[QueueStatistics, ...]
+    tools_running: int
 
 
 class SessionRuntime:
@@ -148,6 +175,7 @@ class SessionRuntime:
             SessionOpened: self._publish_opened,
             ServerEvent: self._publish_redacted_data,
             RateLimited: self._publish_redacted_data,
+            SessionUpdated: self._publish_redacted_data,
             Send: self._send,
             StartCall: self._start_call,
             InterruptBatch: self._interrupt_batch,
@@ -209,9 +237,13 @@ class SessionRuntime:
         self._note_error(event)
         self.fanout.publish(event)
 
-    def _publish_redacted_data(self, event: ServerEvent | RateLimited, lane: Lane) -> None:
+    def _publish_redacted_data(
+        self, event: ServerEvent | RateLimited | SessionUpdated, lane: Lane
+    ) -> None:
         if isinstance(event, ServerEvent):
             event = attrs.evolve(event, data=redact_data(event.data))
+        elif isinstance(event, SessionUpdated):  # may echo credentials we sent (MCP headers)
+            event = attrs.evolve(event, config=redact_data(event.config))
         else:
             event = attrs.evolve(event, details=redact_data(event.details))
         self.fanout.publish(event)
@@ -291,6 +323,30 @@ class SessionRuntime:
         with trio.move_on_after(self._close_timeout):
             while self.lanes.depth("control") or self.lanes.depth("audio") or self.sending:
                 await self.flushed.park()
+
+    def check_open(self) -> None:
+        """Raise what a command raises once the session is closed (see ``closed_error``)."""
+        if self.closing or self.lanes.closed:
+            raise self.closed_error()
+
+    def statistics(self, cleared_audio_frames: int) -> SessionStatistics:
+        """A snapshot of the counters and queue depths (``session.statistics()``)."""
+        reconnector, batches = self.reconnector, self.batches
+        return SessionStatistics(
+            events_published=dict(self.fanout.counts),
+            wire=self.transport.statistics(),
+            codec=self.codec.statistics(),
+            dropped_audio_deltas=self.machine.dropped_audio_deltas,
+            ignored_events=self.machine.ignored_events,
+            cleared_audio_frames=cleared_audio_frames,
+            reconnects=reconnector.reconnects if reconnector else 0,
+            dropped_audio_frames=reconnector.dropped_audio_frames if reconnector else 0,
+            control_queue=self.lanes.depth("control"),
+            audio_queue=self.lanes.depth("audio"),
+            primary=self.fanout.primary_statistics(),
+            subscribers=self.fanout.subscriber_statistics(),
+            tools_running=batches.running if batches is not None else 0,
+        )
 
     async def wait_usable(self) -> None:
         """Before a command: wait for a reconnect in progress (bounded; see ``Reconnect``)."""

@@ -15,7 +15,7 @@ they raise :class:`~trio_realtime.SessionClosedError`, after ``aclose()``
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,19 +23,20 @@ import trio
 
 from ._actions import Send
 from ._audio_frames import AudioFrame, pcm16_frame
-from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
+from ._fanout import EventStream, Overflow, Subscription
 from ._lanes import Lane
 from ._metrics import SessionMetrics
 from ._observe import SessionObserver
-from ._runtime import SessionRuntime
+from ._runtime import SessionRuntime, SessionStatistics
+from ._session_items import ConversationEditor, Image
 from .agents import Agent
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
 from .history import History
-from .protocol import Codec, CodecStatistics, Messages, messages_of
+from .protocol import Codec, Messages, messages_of
 from .reconnect import Reconnect
 from .recording import Recorder
-from .transport import Transport, TransportStatistics
+from .transport import Transport
 
 if TYPE_CHECKING:
     from ._handoffs import AgentSwitch
@@ -45,33 +46,6 @@ __all__ = ["RealtimeSession", "SessionStatistics"]
 
 _MAX_APPEND_BYTES = 8 * 2**20
 _CONFIG_FIELDS = frozenset(field.name for field in attrs.fields(Config))
-
-
-@attrs.frozen(kw_only=True)
-class SessionStatistics:
-    """A snapshot of a session's counters and queue depths (``session.statistics()``).
-
-    ``wire`` counts what the transport actually wrote and read (messages, payload bytes);
-    ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
-    response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
-    that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
-    were sent; ``reconnects`` the completed reconnects, ``dropped_audio_frames`` the audio
-    frames dropped because the session was reconnecting (queued, or sent meanwhile).
-    """
-
-    events_published: dict[str, int]
-    wire: TransportStatistics
-    codec: CodecStatistics
-    dropped_audio_deltas: int
-    ignored_events: int
-    cleared_audio_frames: int
-    reconnects: int
-    dropped_audio_frames: int
-    control_queue: int
-    audio_queue: int
-    primary: QueueStatistics | None
-    subscribers: tuple[QueueStatistics, ...]
-    tools_running: int
 
 
 class RealtimeSession:
@@ -120,6 +94,9 @@ class RealtimeSession:
             recorder=recorder,
         )
         self._cleared_frames = 0
+        self._editor = ConversationEditor(
+            self._rt, queue=self._queue, turn_lane=self._turn_lane, subscribe=self.subscribe
+        )
         self._agents = agents
         if agents is not None:
             agents.bind(self)
@@ -156,21 +133,12 @@ class RealtimeSession:
     # -- commands -----------------------------------------------------------------------------
 
     def _check_open(self) -> None:
-        if self._rt.closing or self._rt.lanes.closed:
-            raise self._rt.closed_error()
+        self._rt.check_open()
 
     async def _usable(self) -> None:
         """Wait for a reconnect in progress (``Reconnect.command_timeout``), then check open."""
         await self._rt.wait_usable()
-        self._check_open()
-
-    def _drop_audio_in_outage(self) -> bool:
-        """Audio is realtime: during a reconnect it is dropped (and counted), not queued."""
-        reconnector = self._rt.reconnector
-        if reconnector is None or not reconnector.outage:
-            return False
-        reconnector.dropped_audio_frames += 1
-        return True
+        self._rt.check_open()
 
     def _turn_lane(self) -> Lane:
         """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
@@ -189,6 +157,14 @@ class RealtimeSession:
         await lanes.wait_room(lane)
         for message in messages_of(encode()):
             lanes.force(lane, message, barrier=barrier)
+
+    def _drop_audio_in_outage(self) -> bool:
+        """Audio is realtime: during a reconnect it is dropped (and counted), not queued."""
+        reconnector = self._rt.reconnector
+        if reconnector is None or not reconnector.outage:
+            return False
+        reconnector.dropped_audio_frames += 1
+        return True
 
     async def send_text(self, text: str, *, respond: bool = True) -> None:
         """Add a user text message and (unless ``respond=False``) request a response.
@@ -458,22 +434,45 @@ class RealtimeSession:
 
     def statistics(self) -> SessionStatistics:
         """A snapshot of the counters (events, wire, decoder, drops) and queue depths."""
-        rt = self._rt
-        return SessionStatistics(
-            events_published=dict(rt.fanout.counts),
-            wire=rt.transport.statistics(),
-            codec=rt.codec.statistics(),
-            dropped_audio_deltas=rt.machine.dropped_audio_deltas,
-            ignored_events=rt.machine.ignored_events,
-            cleared_audio_frames=self._cleared_frames,
-            reconnects=rt.reconnector.reconnects if rt.reconnector else 0,
-            dropped_audio_frames=rt.reconnector.dropped_audio_frames if rt.reconnector else 0,
-            control_queue=rt.lanes.depth("control"),
-            audio_queue=rt.lanes.depth("audio"),
-            primary=rt.fanout.primary_statistics(),
-            subscribers=rt.fanout.subscriber_statistics(),
-            tools_running=rt.batches.running if rt.batches is not None else 0,
-        )
+        return self._rt.statistics(self._cleared_frames)
+
+    # -- conversation editing (OpenAI; elsewhere ``UnsupportedCommand``) ----------------------
+
+    async def add_item(self, item: object, *, previous_item_id: str | None = None) -> None:
+        """Add ``item`` to the conversation: a history item, a ``trio_realtime.items`` value
+        (``SystemMessage``, ``InputImage``) or a mapping in the provider's wire shape; appended,
+        or inserted after ``previous_item_id`` (``"root"``: first). No response is requested."""
+        await self._editor.add_item(item, previous_item_id=previous_item_id)
+
+    async def delete_item(self, item_id: str) -> None:
+        """Remove item ``item_id`` from the conversation (an unknown id: an ``error`` event)."""
+        await self._editor.delete_item(item_id)
+
+    async def retrieve_item(self, item_id: str, *, timeout: float = 10.0) -> Mapping[str, Any]:
+        """The server's copy of item ``item_id``, in the provider's wire shape (also published
+        as ``item_retrieved``). ``ValueError`` if the server refuses, ``trio.TooSlowError``
+        after ``timeout`` seconds."""
+        return await self._editor.retrieve_item(item_id, timeout=timeout)
+
+    async def send_image(self, image: Image, **options: Any) -> None:
+        """Show the model an image (PNG/JPEG bytes, a path, or an ``InputImage``) as a user
+        message; ``mime``, ``detail``, ``text`` (before the image) and ``respond`` (request a
+        response) are keyword options."""
+        await self._editor.send_image(image, **options)
+
+    async def approve_mcp_call(
+        self, approval_id: str, *, reason: str | None = None, respond: bool = True
+    ) -> None:
+        """Approve the MCP call of an ``mcp_approval_requested`` event (and, with ``respond``,
+        request the response in which the provider makes the call)."""
+        await self._editor.answer_approval(approval_id, True, reason, respond)
+
+    async def reject_mcp_call(
+        self, approval_id: str, *, reason: str | None = None, respond: bool = True
+    ) -> None:
+        """Refuse the MCP call of an ``mcp_approval_requested`` event (``reason`` tells the
+        model why; with ``respond`` it goes on without the call)."""
+        await self._editor.answer_approval(approval_id, False, reason, respond)
 
 
 _PRIVATE = object()
