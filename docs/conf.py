@@ -58,6 +58,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"trio_realtime(\.\w+)*\._\w+\..*"),
     (r"py:.*", r"~?\.?_\w+(\.\w+)*"),  # relative references to private modules
     (r"py:class", r"Messages?|InterruptFlag|FrameVad|trio_realtime\.config\.ToolSource"),
+    # Type aliases of the configuration and the local server, and httpx (no inventory).
+    (r"py:class", r"ToolSource|ReasoningEffort|TruncationSetting|ApprovalPolicy"),
+    (r"py:class", r"(trio_realtime\.server\.config\.)?ResponseConfig"),
+    (r"py:class", r"httpx\..*"),
     (r"py:data", r"trio_realtime\.server\.(synth\.Voice|vad\.VadFactory)"),
     (r"py:class", r"functools\.partial|random\.Random"),
     (r"py:attr", r"is_async"),

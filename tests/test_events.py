@@ -51,7 +51,10 @@ PINNED: dict[str, set[str]] = {
     "error": {"code", "message", "recoverable"},
 }
 #: Documented fields beyond the pinned ones.
-EXTRA_FIELDS: dict[str, set[str]] = {"assistant_turn_completed": {"status_reason"}}
+EXTRA_FIELDS: dict[str, set[str]] = {
+    "assistant_turn_started": {"out_of_band", "metadata"},
+    "assistant_turn_completed": {"status_reason", "out_of_band", "metadata"},
+}
 
 CLASS_NAMES = {
     "session_opened": "SessionOpened",

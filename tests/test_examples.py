@@ -142,6 +142,45 @@ CASES = {
         ),
     ),
     "gemini": Case(("gemini",), ("connected: gemini", "[calling get_weather", "bye")),
+    "handoffs": Case(
+        ("handoffs",),
+        (
+            "speaking: Greeter",
+            "[handoff] Greeter -> Tech Support",
+            "[tool] reset_router -> 'TR-100 was reset'",
+            "[handoff] Tech Support -> Greeter",
+            "[handoff] Greeter -> Billing",
+            "Billing: (You handle refunds and invoices) Done: refunded 20 EUR.",
+            "handoffs: 4",
+        ),
+    ),
+    "telemetry": Case(
+        ("telemetry",),
+        (
+            "[telemetry] realtime.session.start",
+            "[telemetry] realtime.tool.call",
+            "[turn_metrics] completed, first audio after",
+            "assistant: It is sunny in Oslo today.",
+            "turns: 2, tokens in/out:",
+            "execute_tool get_weather",
+            "client  session.update",
+        ),
+    ),
+    "mcp_tools": Case(
+        ("mcp_tools",),
+        (
+            "mcp tools of orders: lookup_order, cancel_order",
+            "[called lookup_order -> Order 42: shipped]",
+            '[approval asked: cancel_order {"order_id":42}]',
+            "[called cancel_order -> Order 42: cancelled]",
+            "[out of band: record_intent({'request': 'Please cancel order 42.'})]",
+            "[out of band (intent) done: completed]",
+        ),
+    ),
+    "mcp_tools denied": Case(
+        ("mcp_tools", "--deny"),
+        ("[denied]", "assistant: OK, I won't use cancel_order."),
+    ),
     "no key for --openai": Case(
         ("text_chat", "--openai"),
         ("error: --openai needs your API key in the OPENAI_API_KEY variable",),

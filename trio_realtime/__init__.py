@@ -23,6 +23,30 @@ from ._errors import (
     SessionClosedError,
 )
 from ._fanout import EventStream, QueueStatistics, SubscriberOverflowError, Subscription
+from ._metrics import LatencySummary, SessionMetrics
+from ._openai_features import (  # Azure, client secrets, MCP, items, options
+    AzureOpenAIGateway,
+    ClientSecret,
+    ClientSecretError,
+    InputImage,
+    ItemReference,
+    ItemRetrieved,
+    McpApprovalRequested,
+    McpCallCompleted,
+    McpCallFailed,
+    McpCallStarted,
+    McpServer,
+    McpToolChoice,
+    McpToolsListed,
+    NoiseReduction,
+    Prompt,
+    SystemMessage,
+    Tracing,
+    Truncation,
+    UnsupportedCommand,
+    create_client_secret,
+)
+from ._prices import DEFAULT_PRICES, ModelPrices, estimate_cost
 from ._session import RealtimeSession, SessionStatistics
 from .agents import Agent, AgentRef
 from .audio.playback import PlaybackTracker
@@ -60,6 +84,7 @@ from .events import (
     ToolCallDispatched,
     ToolCallFailed,
     ToolCallStarted,
+    TurnMetrics,
     Usage,
     UserSpeechStarted,
     UserSpeechStopped,
@@ -72,6 +97,7 @@ from .facade import AudioChunk, RealtimeVoice, ToolCallRequest, ToolDefinition, 
 from .gateways import Gateway, GeminiGateway, OpenAIGateway
 from .history import History
 from .reconnect import Reconnect
+from .recording import Recorder, ReplayGateway
 from .tools import Tool, ToolContext
 
 _secrets.install_log_filter()
@@ -79,6 +105,7 @@ _secrets.install_log_filter()
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_PRICES",
     "Agent",
     "AgentHandoff",
     "AgentRef",
@@ -90,17 +117,34 @@ __all__ = [
     "AssistantTurnCompleted",
     "AssistantTurnStarted",
     "AudioChunk",
+    "AzureOpenAIGateway",
     "Broker",
+    "ClientSecret",
+    "ClientSecretError",
     "Config",
     "Error",
     "EventStream",
     "Gateway",
     "GeminiGateway",
     "History",
+    "InputImage",
     "InterruptPolicy",
     "Interrupted",
+    "ItemReference",
+    "ItemRetrieved",
+    "LatencySummary",
+    "McpApprovalRequested",
+    "McpCallCompleted",
+    "McpCallFailed",
+    "McpCallStarted",
+    "McpServer",
+    "McpToolChoice",
+    "McpToolsListed",
+    "ModelPrices",
+    "NoiseReduction",
     "OpenAIGateway",
     "PlaybackTracker",
+    "Prompt",
     "ProtocolError",
     "ProviderError",
     "QueueStatistics",
@@ -113,6 +157,8 @@ __all__ = [
     "Reconnect",
     "Reconnected",
     "Reconnecting",
+    "Recorder",
+    "ReplayGateway",
     "ResponseOptions",
     "SemanticVad",
     "ServerEvent",
@@ -120,11 +166,13 @@ __all__ = [
     "SessionClosed",
     "SessionClosedError",
     "SessionEvent",
+    "SessionMetrics",
     "SessionOpened",
     "SessionStatistics",
     "SessionUpdated",
     "SubscriberOverflowError",
     "Subscription",
+    "SystemMessage",
     "Tool",
     "ToolBatchSubmitted",
     "ToolCallArgsDelta",
@@ -135,14 +183,20 @@ __all__ = [
     "ToolCallStarted",
     "ToolContext",
     "ToolDefinition",
+    "Tracing",
     "TranscriptDelta",
     "Transcription",
+    "Truncation",
+    "TurnMetrics",
+    "UnsupportedCommand",
     "Usage",
     "UserSpeechStarted",
     "UserSpeechStopped",
     "UserTranscript",
     "UserTranscriptDelta",
     "connect_session",
+    "create_client_secret",
+    "estimate_cost",
     "event_from_dict",
     "event_to_dict",
     "history",

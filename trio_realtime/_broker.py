@@ -9,18 +9,25 @@ puts the session's tasks into a nursery the caller owns (as trio-websocket's
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trio
 
+from ._handoffs import AgentSwitch
+from ._observe import SessionObserver
+from ._prices import DEFAULT_PRICES, ModelPrices
 from ._session import RealtimeSession, new_session
+from .agents import Agent, AgentGraph, validate_agent_graph
 from .audio.playback import PlaybackTracker
 from .config import Config
 from .gateways import Gateway
 from .history import History
 from .reconnect import Reconnect
+
+if TYPE_CHECKING:
+    from .recording import Recorder
 
 __all__ = ["Broker", "connect_session", "open_session"]
 
@@ -42,6 +49,13 @@ class Broker:
     new session's conversation. ``idle_timeout`` (seconds): while a response is in progress,
     a server that sends nothing for that long is a dead connection (``session_closed`` with
     reason "error", or a reconnect); ``None`` (the default) relies on keepalive pings alone.
+
+    ``agent`` makes an :class:`~trio_realtime.Agent` speak (its instructions and tools replace
+    the config's; its handoff graph is checked here: two different agents with one name, or a
+    reference to no agent, raise ``ValueError``). ``recorder`` records every session
+    (:class:`~trio_realtime.Recorder`). ``prices`` maps model name prefixes to
+    :class:`~trio_realtime.ModelPrices` for ``session.metrics()``'s cost estimate (None: no
+    estimate); ``turn_metrics=True`` publishes a ``turn_metrics`` event per turn.
     """
 
     def __init__(
@@ -57,6 +71,10 @@ class Broker:
         reconnect: Reconnect | None = None,
         history: History | None = None,
         idle_timeout: float | None = None,
+        agent: Agent | None = None,
+        recorder: Recorder | None = None,
+        prices: Mapping[str, ModelPrices] | None = DEFAULT_PRICES,
+        turn_metrics: bool = False,
     ) -> None:
         if idle_timeout is not None and not idle_timeout > 0:
             raise ValueError(
@@ -65,6 +83,8 @@ class Broker:
         self.model = model
         self.gateway = gateway
         self.config = config if config is not None else Config()
+        self.agent = agent
+        self._graph = validate_agent_graph(agent) if agent is not None else None
         self._options: dict[str, Any] = {
             "playback": playback,
             "event_buffer": event_buffer,
@@ -73,6 +93,9 @@ class Broker:
             "reconnect": reconnect,
             "history": history,
             "idle_timeout": idle_timeout,
+            "recorder": recorder,
+            "prices": prices,
+            "turn_metrics": turn_metrics,
         }
 
     def __repr__(self) -> str:
@@ -94,6 +117,7 @@ class Broker:
                     self.model,
                     gateway=self.gateway,
                     config=config if config is not None else self.config,
+                    agent=self._graph,
                     **self._options,
                 )
                 try:
@@ -122,22 +146,37 @@ async def connect_session(
     reconnect: Reconnect | None = None,
     history: History | None = None,
     idle_timeout: float | None = None,
+    agent: Agent | AgentGraph | None = None,
+    recorder: Recorder | None = None,
+    prices: Mapping[str, ModelPrices] | None = DEFAULT_PRICES,
+    turn_metrics: bool = False,
 ) -> RealtimeSession:
     """Open a session whose tasks run in ``nursery``; the caller must ``aclose()`` it.
 
     Raises :class:`RealtimeConnectionError` when the connection or the handshake fails or times
     out (``gateway.connect_timeout`` covers both); nothing is left running then. Cancellation:
-    a cancelled connect leaves nothing running either.
+    a cancelled connect leaves nothing running either. The other options are the
+    :class:`Broker`'s.
     """
     config = config if config is not None else Config()
     if event_buffer < 1:
         raise ValueError(f"event_buffer must be at least 1, not {event_buffer}")
+    switch = None
+    if agent is not None:
+        graph = agent if isinstance(agent, AgentGraph) else validate_agent_graph(agent)
+        switch = AgentSwitch(graph, config)
+        config = switch.initial_config()
     deadline = trio.current_time() + gateway.connect_timeout
     transport = await gateway.open_transport(nursery, model)
     try:
+        codec = gateway.codec(config, model=model, server_events=server_events)
+        if recorder is not None:
+            transport = await recorder.attach(
+                transport, nursery, gateway=gateway, model=model, provider=codec.provider
+            )
         session = new_session(
             transport,
-            gateway.codec(config, model=model, server_events=server_events),
+            codec,
             config,
             gateway=gateway,
             model=model,
@@ -149,6 +188,11 @@ async def connect_session(
             playback=playback,
             event_buffer=event_buffer,
             primary_events=primary_events,
+            observer=SessionObserver(
+                model=model, provider=codec.provider, prices=prices, turn_metrics=turn_metrics
+            ),
+            agents=switch,
+            recorder=recorder,
         )
     except BaseException:
         with trio.CancelScope(shield=True):

@@ -23,6 +23,7 @@ from .events import (
     AssistantTextDelta,
     AssistantTranscript,
     AssistantTranscriptDelta,
+    AssistantTurnStarted,
     SessionEvent,
     ToolBatchSubmitted,
     ToolCallArgsDelta,
@@ -94,7 +95,9 @@ class ConversationLog:
         self._assistant: dict[str, _Assistant] = {}
         self._calls: dict[str, _Call] = {}
         self._outcomes: dict[str, str] = {}  # call_id -> the output it would be given
+        self._out_of_band: dict[str, None] = {}  # their turns add nothing to the conversation
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            AssistantTurnStarted: self._on_turn_started,
             UserSpeechStarted: self._on_user_item,
             UserSpeechStopped: self._on_user_item,
             UserTranscriptDelta: self._on_user_delta,
@@ -132,8 +135,12 @@ class ConversationLog:
     def observe(self, event: SessionEvent) -> None:
         """Fold ``event`` in (events the log does not care about are ignored)."""
         handler = self._handlers.get(type(event))
-        if handler is not None:
+        if handler is not None and getattr(event, "turn_id", None) not in self._out_of_band:
             handler(event)
+
+    def _on_turn_started(self, event: AssistantTurnStarted) -> None:
+        if event.out_of_band:
+            _bounded_set(self._out_of_band, event.turn_id, None, self._max)
 
     def _user(self, item_id: str) -> _User:
         entry = self._users.get(item_id)
@@ -244,6 +251,7 @@ class ConversationLog:
 
 #: The event types the log reads (the session feeds only these to it).
 LOGGED_EVENTS = (
+    AssistantTurnStarted,
     UserSpeechStarted,
     UserSpeechStopped,
     UserTranscriptDelta,

@@ -37,6 +37,8 @@ class WriterLanes:
         }
         self._not_empty = trio.lowlevel.ParkingLot()
         self._error: Callable[[], BaseException] | None = None
+        #: Control messages taken out so far (an observer compares it with what was queued).
+        self.control_taken = 0
 
     @property
     def closed(self) -> bool:
@@ -122,6 +124,8 @@ class WriterLanes:
             if queue:
                 message, _ = queue.popleft()
                 self._not_full[lane].unpark()
+                if lane == "control":
+                    self.control_taken += 1
                 return message
         raise trio.WouldBlock
 

@@ -129,9 +129,19 @@ class Reconnector:
         """Open a transport, make the next codec, send its opening and restore messages."""
         rt = self._rt
         assert rt.nursery is not None  # (the session runs)
+        with trio.CancelScope(shield=True):
+            await rt.transport.aclose()  # the lost connection: releases it (and its recording)
         transport = await self._gateway.open_transport(rt.nursery, rt.model)
         try:
             codec = self._next_codec()
+            if rt.recorder is not None:  # the recording goes on with this connection
+                transport = await rt.recorder.attach(
+                    transport,
+                    rt.nursery,
+                    gateway=self._gateway,
+                    model=rt.model,
+                    provider=codec.provider,
+                )
             restoration = codec.restore(rt.log.snapshot(rt.machine.heard))
             for message in (*codec.open(), *restoration.messages):
                 await transport.send_message(message)
@@ -143,12 +153,9 @@ class Reconnector:
             with trio.CancelScope(shield=True):
                 await transport.aclose()
             raise
-        old = rt.transport
         rt.swap(transport, codec)
         self._restored = restoration.complete
         self.handshake_deadline = trio.current_time() + self._gateway.connect_timeout
-        with trio.CancelScope(shield=True):
-            await old.aclose()
 
     def _next_codec(self) -> Codec:
         rt = self._rt

@@ -3,20 +3,19 @@
 :class:`SessionRuntime` runs as one task in its owner's nursery (``Broker.connect`` owns one),
 holding a child nursery with:
 
-1. the **reader**: one synchronous step per frame — ``codec.receive(frame)`` ->
-   ``TurnMachine.apply`` -> :meth:`SessionRuntime.apply`, which queues every outgoing message
-   and publishes every event without waiting — and only then, before the next receive, it waits
-   for room in the consumers' queues. Barge-in takes effect the moment its frame is read, and
-   the wire order is the machine's order: nothing can slip between a step's messages;
-2. the **writer**: drains the control lane before the audio lane; sends never interleave;
+1. the **reader** (:mod:`._io`): one synchronous step per frame — decode, ``TurnMachine.apply``,
+   then every outgoing message queued and every event published without waiting — and only
+   then, before the next receive, it waits for room in the consumers' queues;
+2. the **writer** (:mod:`._io`): control lane before audio lane; sends never interleave;
 3. **tool batches** (:mod:`._batches`), whose outcomes go through the same :meth:`apply`.
 
-User commands (:mod:`._session`) go through :meth:`apply` too. Everything here is provider
-neutral: the codec is a :class:`~trio_realtime.protocol.Codec`.
+User commands (:mod:`._session`) go through :meth:`apply` too. Provider neutral: the codec is
+a :class:`~trio_realtime.protocol.Codec`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,9 +27,11 @@ from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, Star
 from ._batches import BatchRunner
 from ._conversation import LOGGED_EVENTS, ConversationLog
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
-from ._fanout import Fanout
+from ._fanout import Fanout, QueueStatistics
 from ._heard import PlaybackSource
+from ._io import read_frames, watch_deadline, write_messages
 from ._lanes import Lane, WriterLanes
+from ._observe import SessionObserver
 from ._reconnector import Reconnector
 from ._secrets import redact, redact_data
 from ._turns import TurnMachine
@@ -44,33 +45,60 @@ from .events import (
     SessionClosed,
     SessionEvent,
     SessionOpened,
+    SessionUpdated,
 )
 from .history import History
 from .protocol import (
     Codec,
-    Decoded,
+    CodecStatistics,
     GoAway,
     ProtocolViolation,
     ResumptionUpdate,
     SessionReady,
 )
 from .reconnect import Reconnect
-from .transport import CloseInfo, Transport, TransportClosed
+from .recording import Recorder
+from .transport import CloseInfo, Transport, TransportStatistics
 
 if TYPE_CHECKING:
     from .gateways import Gateway
 
-__all__ = ["SessionRuntime"]
+__all__ = ["SessionRuntime", "SessionStatistics"]
 
 _DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
-#: The writer joins queued messages into one socket write up to this many bytes (a batch of
-#: audio never holds a control message back for long).
-_WRITE_BATCH = 32 * 1024
+
 #: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
 _PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
     {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
-    - {Error, SessionOpened, ServerEvent, RateLimited, *LOGGED_EVENTS}
+    - {Error, SessionOpened, SessionUpdated, ServerEvent, RateLimited, *LOGGED_EVENTS}
 )
+
+
+@attrs.frozen(kw_only=True)
+class SessionStatistics:
+    """A snapshot of a session's counters and queue depths (``session.statistics()``).
+
+    ``wire`` counts what the transport actually wrote and read (messages, payload bytes);
+    ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
+    response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
+    that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
+    were sent; ``reconnects`` the completed reconnects, ``dropped_audio_frames`` the audio
+    frames dropped because the session was reconnecting (queued, or sent meanwhile).
+    """
+
+    events_published: dict[str, int]
+    wire: TransportStatistics
+    codec: CodecStatistics
+    dropped_audio_deltas: int
+    ignored_events: int
+    cleared_audio_frames: int
+    reconnects: int
+    dropped_audio_frames: int
+    control_queue: int
+    audio_queue: int
+    primary: QueueStatistics | None
+    subscribers: tuple[QueueStatistics, ...]
+    tools_running: int
 
 
 class SessionRuntime:
@@ -93,6 +121,8 @@ class SessionRuntime:
         reconnect: Reconnect | None = None,
         history: History | None = None,
         idle_timeout: float | None = None,
+        observer: SessionObserver | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.transport = transport
         self.codec = codec
@@ -109,11 +139,14 @@ class SessionRuntime:
             self.reconnector = Reconnector(self, reconnect, gateway)
         self.nursery: trio.Nursery | None = None
         self.stepped = trio.lowlevel.ParkingLot()  # unparked after every step
-        self._idle_timeout = idle_timeout
-        self._watch: trio.CancelScope | None = None
-        self._flushed = trio.lowlevel.ParkingLot()  # unparked after every message written
+        self.idle_timeout = idle_timeout
+        self.watch: trio.CancelScope | None = None
+        self.flushed = trio.lowlevel.ParkingLot()  # unparked after every message written
         self.lanes = WriterLanes()
         self.fanout = Fanout(buffer=event_buffer, primary=primary_events)
+        self.observer = observer or SessionObserver(provider=codec.provider)
+        self.recorder = recorder  # records the connections a reconnect opens too
+        self.observer.bind(self.fanout.publish, self.lanes)  # metrics, telemetry, logs
         self.batches: BatchRunner | None = None
         self.session_id: str | None = None
         self.closing = False
@@ -121,7 +154,7 @@ class SessionRuntime:
         self._close_timeout = close_timeout
         self._scope = trio.CancelScope()
         self._reader_scope = trio.CancelScope()
-        self._ready = trio.Event()
+        self.ready = trio.Event()
         self._handshake_error: BaseException | None = None
         self.violation: ProtocolError | None = None
         self._closed = trio.Event()
@@ -129,12 +162,12 @@ class SessionRuntime:
         self._by_client = False
         self.fatal: BaseException | None = None
         self.last_close: CloseInfo | None = None  # the last failed reconnect, when one failed
-        self._sending = False
-        self._drained = trio.Event()
+        self.sending = False
+        self.drained = trio.Event()
         self.go_away: GoAway | None = None
         self.resumption: ResumptionUpdate | None = None
         publish = self._publish
-        self._dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
+        self.dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
             **dict.fromkeys(EVENT_CLASSES.values(), publish),
             **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
             **dict.fromkeys(LOGGED_EVENTS, self._publish_logged),
@@ -142,6 +175,7 @@ class SessionRuntime:
             SessionOpened: self._publish_opened,
             ServerEvent: self._publish_redacted_data,
             RateLimited: self._publish_redacted_data,
+            SessionUpdated: self._publish_redacted_data,
             Send: self._send,
             StartCall: self._start_call,
             InterruptBatch: self._interrupt_batch,
@@ -152,6 +186,10 @@ class SessionRuntime:
             GoAway: self._on_go_away,
             ResumptionUpdate: self._on_resumption,
         }
+        observed = self.observer.observed_types
+        for kind in observed:
+            self.dispatch[kind] = functools.partial(self._observed, self.dispatch[kind])
+        self.plain = _PLAIN_EVENTS - observed
         for message in codec.open():
             self.lanes.force("control", message)
         if history is not None and history.items:
@@ -168,7 +206,7 @@ class SessionRuntime:
         machine's state never runs ahead of the wire. Raises only ``KeyError`` for an action
         type nobody handles (a bug).
         """
-        dispatch = self._dispatch
+        dispatch = self.dispatch
         for action in actions:
             dispatch[type(action)](action, lane)
         if self.stepped:  # (someone waits for a quiet moment)
@@ -176,6 +214,13 @@ class SessionRuntime:
 
     def _publish(self, event: SessionEvent, lane: Lane) -> None:
         self.fanout.publish(event)
+
+    def _observed(
+        self, inner: Callable[[Any, Lane], None], event: SessionEvent, lane: Lane
+    ) -> None:
+        over = self.observer.before(event)  # metrics, telemetry and logs see it first
+        inner(event, lane)
+        self.observer.after(event, over)
 
     def _publish_logged(self, event: SessionEvent, lane: Lane) -> None:
         self.log.observe(event)  # the conversation's record (session.history(), replay)
@@ -192,9 +237,13 @@ class SessionRuntime:
         self._note_error(event)
         self.fanout.publish(event)
 
-    def _publish_redacted_data(self, event: ServerEvent | RateLimited, lane: Lane) -> None:
+    def _publish_redacted_data(
+        self, event: ServerEvent | RateLimited | SessionUpdated, lane: Lane
+    ) -> None:
         if isinstance(event, ServerEvent):
             event = attrs.evolve(event, data=redact_data(event.data))
+        elif isinstance(event, SessionUpdated):  # may echo credentials we sent (MCP headers)
+            event = attrs.evolve(event, config=redact_data(event.config))
         else:
             event = attrs.evolve(event, details=redact_data(event.details))
         self.fanout.publish(event)
@@ -202,18 +251,18 @@ class SessionRuntime:
     def _note_error(self, event: Error) -> None:
         if not event.recoverable:
             self.fatal = ProviderError(event.message, code=event.code)
-        if not self._ready.is_set() and event.code not in _DECODER_ERRORS:
+        if not self.ready.is_set() and event.code not in _DECODER_ERRORS:
             error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
             error.__cause__ = ProviderError(event.message, code=event.code)
             self._handshake_error = error
-            self._ready.set()
+            self.ready.set()
 
     def _send(self, action: Send, lane: Lane) -> None:
         if self.outage:  # for a connection that is gone: the replay carries the conversation
             return
-        watch = self._watch
-        if watch is not None and watch.deadline == math.inf and self._idle_timeout is not None:
-            watch.deadline = self._watch_deadline()  # (a response was just requested)
+        watch = self.watch
+        if watch is not None and watch.deadline == math.inf and self.idle_timeout is not None:
+            watch.deadline = watch_deadline(self)  # (a response was just requested)
         if not self.lanes.closed:  # closed meanwhile: the close is reported on its own
             self.lanes.force(lane, action.message, barrier=lane == "audio")
 
@@ -238,7 +287,7 @@ class SessionRuntime:
     def _on_ready(self, signal: SessionReady, lane: Lane) -> None:
         if self.reconnector is not None and self.reconnector.outage:
             self.reconnector.connected()
-        self._ready.set()
+        self.ready.set()
 
     def _on_violation(self, signal: ProtocolViolation, lane: Lane) -> None:
         if self.violation is None:
@@ -272,8 +321,32 @@ class SessionRuntime:
     async def wait_flushed(self) -> None:
         """Wait until every queued message was written (bounded by ``close_timeout``)."""
         with trio.move_on_after(self._close_timeout):
-            while self.lanes.depth("control") or self.lanes.depth("audio") or self._sending:
-                await self._flushed.park()
+            while self.lanes.depth("control") or self.lanes.depth("audio") or self.sending:
+                await self.flushed.park()
+
+    def check_open(self) -> None:
+        """Raise what a command raises once the session is closed (see ``closed_error``)."""
+        if self.closing or self.lanes.closed:
+            raise self.closed_error()
+
+    def statistics(self, cleared_audio_frames: int) -> SessionStatistics:
+        """A snapshot of the counters and queue depths (``session.statistics()``)."""
+        reconnector, batches = self.reconnector, self.batches
+        return SessionStatistics(
+            events_published=dict(self.fanout.counts),
+            wire=self.transport.statistics(),
+            codec=self.codec.statistics(),
+            dropped_audio_deltas=self.machine.dropped_audio_deltas,
+            ignored_events=self.machine.ignored_events,
+            cleared_audio_frames=cleared_audio_frames,
+            reconnects=reconnector.reconnects if reconnector else 0,
+            dropped_audio_frames=reconnector.dropped_audio_frames if reconnector else 0,
+            control_queue=self.lanes.depth("control"),
+            audio_queue=self.lanes.depth("audio"),
+            primary=self.fanout.primary_statistics(),
+            subscribers=self.fanout.subscriber_statistics(),
+            tools_running=batches.running if batches is not None else 0,
+        )
 
     async def wait_usable(self) -> None:
         """Before a command: wait for a reconnect in progress (bounded; see ``Reconnect``)."""
@@ -296,7 +369,7 @@ class SessionRuntime:
                     session=self._owner,
                 )
                 nursery.start_soon(self._run_reader)
-                nursery.start_soon(self._writer)
+                nursery.start_soon(write_messages, self)
                 if self.reconnector is not None:
                     nursery.start_soon(self.reconnector.run_renewals)
                 task_status.started()
@@ -304,10 +377,10 @@ class SessionRuntime:
     async def wait_ready(self, deadline: float) -> None:
         """Wait for the handshake to complete by ``deadline`` (``RealtimeConnectionError``)."""
         with trio.move_on_at(deadline):
-            await self._ready.wait()
+            await self.ready.wait()
         if self._handshake_error is not None:
             raise self._handshake_error
-        if not self._ready.is_set():
+        if not self.ready.is_set():
             raise RealtimeConnectionError(
                 "timed out waiting for the server to confirm the session "
                 f"({self.codec.provider} handshake)"
@@ -329,9 +402,9 @@ class SessionRuntime:
         self.lanes.clear("audio")
         with trio.CancelScope(shield=True):
             await self._stop_tools()
-            if self.lanes.depth("control") or self._sending:
+            if self.lanes.depth("control") or self.sending:
                 with trio.move_on_after(self._close_timeout):
-                    await self._drained.wait()
+                    await self.drained.wait()
             await self.transport.aclose(1000, "client closed the session")
         self._finish(SessionClosed(reason="client", code=1000, message="closed by the client"))
 
@@ -344,7 +417,7 @@ class SessionRuntime:
                 with trio.move_on_after(self._close_timeout):
                     await self.batches.wait_idle()
 
-    def _note_close(self, info: CloseInfo) -> SessionClosedError:
+    def note_close(self, info: CloseInfo) -> SessionClosedError:
         """Record how the connection ended (the first report wins)."""
         if self._close_error is None:
             server = info.initiator == "server"
@@ -366,7 +439,7 @@ class SessionRuntime:
             if self.reconnector.outage:
                 info = attrs.evolve(info, initiator="error")  # the reconnect failed
             self.reconnector.session_ended()
-        error = self._note_close(info)
+        error = self.note_close(info)
         if info.initiator != "client" and self.violation is None and not reconnected:
             verdict = self.codec.describe_close(info.code, error.reason)
             self.apply(verdict.events)  # e.g. Gemini's quota close: rate_limited
@@ -375,20 +448,20 @@ class SessionRuntime:
         initiator = "error" if self.violation is not None else info.initiator
         reason: Literal["server", "error"] = "server" if initiator == "server" else "error"
         text = error.reason
-        if not self._ready.is_set():
+        if not self.ready.is_set():
             failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
             failure.__cause__ = self.fatal
             self._handshake_error = self._handshake_error or failure
-            self._ready.set()
+            self.ready.set()
         self.lanes.close(self.closed_error)
         with trio.CancelScope(shield=True):
             await self._stop_tools()
         self._finish(SessionClosed(reason=reason, code=error.code, message=text))
 
-    async def _fail_protocol(self, error: ProtocolError) -> None:
+    async def fail_protocol(self, error: ProtocolError) -> None:
         """The server broke the protocol beyond repair: close with 1002 and report it."""
         self.fatal = error
-        if not self._ready.is_set():
+        if not self.ready.is_set():
             failure = RealtimeConnectionError(f"the server broke the protocol: {error}")
             failure.__cause__ = error
             self._handshake_error = failure
@@ -408,6 +481,7 @@ class SessionRuntime:
         return error
 
     def _finish(self, final: SessionClosed) -> None:
+        self.observer.closed(final)
         self.fanout.finish(final)
         self._scope.cancel()
         self._closed.set()
@@ -416,132 +490,11 @@ class SessionRuntime:
 
     async def _run_reader(self) -> None:
         with self._reader_scope:  # cancelled when the client closes: no more server events
-            info = await self._reader()
+            info = await read_frames(self)
             while info is not None and self.reconnector is not None:
                 if not await self.reconnector.reconnect(info):
                     info = self.last_close or info
                     break
-                info = await self._reader()
+                info = await read_frames(self)
             if info is not None:
                 await self._on_transport_closed(info)
-
-    async def _reader(self) -> CloseInfo | None:
-        """Read, decode, step and publish, one frame at a time, until the transport closes
-        (returns how) or the session ends (None).
-
-        Each frame is one synchronous step (module docstring); the reader waits only in
-        ``receive_message`` and, after a frame that filled a ``block`` consumer, for room.
-        Frames the transport already holds are taken with ``receive_message_nowait`` (when
-        it has one) as long as the reader has not yielded since its last cancel point: the
-        same frames, in the same order, without a cancel point per frame that could not
-        observe anything new. ``now`` is the time of that cancel point.
-
-        The watch's deadline is the liveness rule: a reconnect's handshake must complete within
-        the gateway's ``connect_timeout``, and with an ``idle_timeout`` a response in progress
-        must hear from the server that often. Waiting for a slow consumer never counts.
-        """
-        transport, fanout = self.transport, self.fanout
-        decode, step = self.codec.receive, self.machine.apply
-        dispatch, ready, stepped = self._dispatch, self._ready, self.stepped
-        publish: Callable[[Any], None] = fanout.publish
-        plain = _PLAIN_EVENTS
-        nowait = getattr(transport, "receive_message_nowait", None)
-        clock = trio.lowlevel.current_clock()
-        handshaking = True
-        try:
-            with trio.CancelScope(deadline=self._watch_deadline()) as watch:
-                self._watch = watch
-                while True:
-                    frame = await transport.receive_message()
-                    now = clock.current_time()
-                    while True:
-                        for item in decode(frame):
-                            if handshaking:
-                                handshaking = not ready.is_set()
-                                if handshaking:
-                                    self._check_handshake(item)
-                            for action in step(item, now):
-                                if type(action) in plain:
-                                    publish(action)
-                                else:
-                                    dispatch[type(action)](action, "control")
-                        if stepped:  # (someone waits for a quiet moment)
-                            stepped.unpark_all()
-                        if self.violation is not None:
-                            await self._fail_protocol(self.violation)
-                            return None
-                        # (nobody can read before connect returns: no waiting in the handshake)
-                        if fanout.maybe_full and fanout.full and ready.is_set():
-                            watch.deadline = math.inf
-                            await fanout.wait_room()
-                            break  # it yielded: the next frame comes through a cancel point
-                        if nowait is None:
-                            break
-                        try:
-                            frame = nowait()
-                        except trio.WouldBlock:
-                            break
-                    watch.deadline = self._watch_deadline()
-        except TransportClosed as exc:
-            return exc.info
-        finally:
-            self._watch = None
-        with trio.CancelScope(shield=True):
-            await transport.aclose()
-        if self.outage:
-            reason = "the server did not confirm the session in time"
-        else:
-            reason = f"no server event for {self._idle_timeout:g} s during a response"
-        return CloseInfo(code=None, reason=reason, initiator="error")
-
-    def _watch_deadline(self) -> float:
-        if self.outage:  # a reconnect's handshake
-            return self.reconnector.handshake_deadline  # type: ignore[union-attr]
-        if self._idle_timeout is not None and self.machine.response_state != "idle":
-            return trio.current_time() + self._idle_timeout
-        return math.inf
-
-    def _check_handshake(self, item: Decoded) -> None:
-        """Nothing can have asked for a turn before the handshake: a turn event then means
-        the server broke the protocol beyond repair."""
-        turn_id = getattr(item, "turn_id", None)
-        if turn_id is not None and self.violation is None:
-            self.violation = ProtocolError(
-                f"the server sent {type(item).__name__} for {turn_id!r} before it confirmed "
-                "the session"
-            )
-
-    async def _writer(self) -> None:
-        """Send what the lanes hold, control first. Messages already queued together go out in
-        one write when the transport can (``send_messages``), up to ``_WRITE_BATCH`` bytes, so
-        e.g. a barge-in's cancel and truncate cost one wake-up and one write."""
-        lanes = self.lanes
-        while True:
-            await lanes.wait_message()
-            transport = self.transport
-            send_many = getattr(transport, "send_messages", None)
-            batch = lanes.take(_WRITE_BATCH if send_many is not None else 1)
-            if not batch:  # (cleared meanwhile: a reconnect)
-                continue
-            self._sending = True  # taken and marked in one step: wait_flushed sees either
-            try:
-                if send_many is None or len(batch) == 1:
-                    await transport.send_message(batch[0])
-                else:
-                    await send_many(batch)
-            except TransportClosed as exc:
-                if self.reconnector is not None and not self.closing:
-                    # The reader reconnects; this message was for the lost connection.
-                    await self.reconnector.wait_new_transport(transport)
-                    continue
-                # Refuse further commands now, but let the reader deliver what the server
-                # sent before the close: it reports the close itself when its receive fails.
-                self._note_close(exc.info)
-                self.lanes.close(self.closed_error)
-                return
-            finally:
-                self._sending = False
-            if self.closing and not lanes.depth("control"):
-                self._drained.set()
-            if self._flushed:
-                self._flushed.unpark_all()

@@ -15,7 +15,7 @@ they raise :class:`~trio_realtime.SessionClosedError`, after ``aclose()``
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,50 +23,29 @@ import trio
 
 from ._actions import Send
 from ._audio_frames import AudioFrame, pcm16_frame
-from ._fanout import EventStream, Overflow, QueueStatistics, Subscription
+from ._fanout import EventStream, Overflow, Subscription
 from ._lanes import Lane
-from ._runtime import SessionRuntime
+from ._metrics import SessionMetrics
+from ._observe import SessionObserver
+from ._runtime import SessionRuntime, SessionStatistics
+from ._session_items import ConversationEditor, Image
+from .agents import Agent
 from .audio.playback import PlaybackTracker
 from .config import Config, ResponseOptions
 from .history import History
-from .protocol import Codec, CodecStatistics, Messages, messages_of
+from .protocol import Codec, Messages, messages_of
 from .reconnect import Reconnect
-from .transport import Transport, TransportStatistics
+from .recording import Recorder
+from .transport import Transport
 
 if TYPE_CHECKING:
+    from ._handoffs import AgentSwitch
     from .gateways import Gateway
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
 
 _MAX_APPEND_BYTES = 8 * 2**20
 _CONFIG_FIELDS = frozenset(field.name for field in attrs.fields(Config))
-
-
-@attrs.frozen(kw_only=True)
-class SessionStatistics:
-    """A snapshot of a session's counters and queue depths (``session.statistics()``).
-
-    ``wire`` counts what the transport actually wrote and read (messages, payload bytes);
-    ``codec`` what the decoder could not use. ``ignored_events`` counts server events for a
-    response that was never announced, ``dropped_audio_deltas`` the audio of interrupted turns
-    that arrived late, ``cleared_audio_frames`` frames dropped by ``clear_audio()`` before they
-    were sent; ``reconnects`` the completed reconnects, ``dropped_audio_frames`` the audio
-    frames dropped because the session was reconnecting (queued, or sent meanwhile).
-    """
-
-    events_published: dict[str, int]
-    wire: TransportStatistics
-    codec: CodecStatistics
-    dropped_audio_deltas: int
-    ignored_events: int
-    cleared_audio_frames: int
-    reconnects: int
-    dropped_audio_frames: int
-    control_queue: int
-    audio_queue: int
-    primary: QueueStatistics | None
-    subscribers: tuple[QueueStatistics, ...]
-    tools_running: int
 
 
 class RealtimeSession:
@@ -88,6 +67,9 @@ class RealtimeSession:
         reconnect: Reconnect | None = None,
         history: History | None = None,
         idle_timeout: float | None = None,
+        observer: SessionObserver | None = None,
+        agents: AgentSwitch | None = None,
+        recorder: Recorder | None = None,
         _token: object = None,
     ) -> None:
         if _token is not _PRIVATE:
@@ -108,8 +90,16 @@ class RealtimeSession:
             reconnect=reconnect,
             history=history,
             idle_timeout=idle_timeout,
+            observer=observer,
+            recorder=recorder,
         )
         self._cleared_frames = 0
+        self._editor = ConversationEditor(
+            self._rt, queue=self._queue, turn_lane=self._turn_lane, subscribe=self.subscribe
+        )
+        self._agents = agents
+        if agents is not None:
+            agents.bind(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._rt.closing else "open"
@@ -131,6 +121,11 @@ class RealtimeSession:
         return self._rt.closing
 
     @property
+    def agent(self) -> Agent | None:
+        """The agent speaking now (None when the session was opened without one)."""
+        return self._agents.agent if self._agents is not None else None
+
+    @property
     def provider(self) -> str:
         """Which wire protocol this session speaks (``"openai"``, ``"gemini"``)."""
         return self._rt.codec.provider
@@ -138,21 +133,12 @@ class RealtimeSession:
     # -- commands -----------------------------------------------------------------------------
 
     def _check_open(self) -> None:
-        if self._rt.closing or self._rt.lanes.closed:
-            raise self._rt.closed_error()
+        self._rt.check_open()
 
     async def _usable(self) -> None:
         """Wait for a reconnect in progress (``Reconnect.command_timeout``), then check open."""
         await self._rt.wait_usable()
-        self._check_open()
-
-    def _drop_audio_in_outage(self) -> bool:
-        """Audio is realtime: during a reconnect it is dropped (and counted), not queued."""
-        reconnector = self._rt.reconnector
-        if reconnector is None or not reconnector.outage:
-            return False
-        reconnector.dropped_audio_frames += 1
-        return True
+        self._rt.check_open()
 
     def _turn_lane(self) -> Lane:
         """Where a commit-sensitive message goes: behind a queued commit, if there is one."""
@@ -171,6 +157,14 @@ class RealtimeSession:
         await lanes.wait_room(lane)
         for message in messages_of(encode()):
             lanes.force(lane, message, barrier=barrier)
+
+    def _drop_audio_in_outage(self) -> bool:
+        """Audio is realtime: during a reconnect it is dropped (and counted), not queued."""
+        reconnector = self._rt.reconnector
+        if reconnector is None or not reconnector.outage:
+            return False
+        reconnector.dropped_audio_frames += 1
+        return True
 
     async def send_text(self, text: str, *, respond: bool = True) -> None:
         """Add a user text message and (unless ``respond=False``) request a response.
@@ -194,7 +188,8 @@ class RealtimeSession:
         Waits while the audio lane is full. Cancellation: a frame of up to 8 MiB was queued
         whole or not at all (larger ones are split into 8 MiB appends, each whole or not at all).
         """
-        data = pcm16_frame(pcm, sample_rate, self.config.input_sample_rate)
+        rate = self.config.input_sample_rate
+        data = pcm16_frame(pcm, sample_rate, rate)
         self._check_open()
         if self._drop_audio_in_outage():
             await trio.lowlevel.checkpoint()
@@ -207,6 +202,7 @@ class RealtimeSession:
         if not data:
             await trio.lowlevel.checkpoint()
             return
+        self._rt.observer.audio_sent(len(data), rate)
         await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def send_audio(self, pcm: AudioFrame) -> None:
@@ -226,6 +222,8 @@ class RealtimeSession:
             raise trio.WouldBlock
         for message in messages_of(self._rt.codec.append_audio(data) if data else None):
             lanes.force("audio", message)
+        if data:
+            self._rt.observer.audio_sent(len(data), self.config.input_sample_rate)
 
     def send_text_nowait(self, text: str) -> None:
         """``send_text(text, respond=False)``, raising ``trio.WouldBlock`` if the lane is full
@@ -334,6 +332,29 @@ class RealtimeSession:
         """Replace the instructions (``update(instructions=text)``)."""
         await self.update(instructions=text)
 
+    async def handoff(self, target: Agent, *, respond: bool = True) -> None:
+        """Hand the conversation to ``target`` by hand, as a ``transfer_to_*`` call would.
+
+        Sends one configuration update (the target's instructions and tools; audio formats
+        kept, the voice kept once audio was produced), publishes ``agent_handoff`` and, with
+        ``respond=True``, requests a response from the target (queued behind an active one).
+        ``target`` may be any :class:`~trio_realtime.Agent`; one outside the session's graph
+        joins it. Raises ``TypeError`` for anything else, ``ValueError`` when a different
+        agent of that name is in the graph, ``RuntimeError`` when the session was opened
+        without an agent, and the codec's ``UnsupportedCommand`` (nothing changed) when the
+        provider cannot make the change. Cancellation: as :meth:`update`.
+        """
+        if self._agents is None:
+            raise RuntimeError(
+                "this session was opened without an agent: use Broker(..., agent=...)"
+            )
+        agent = self._agents.resolve(target)
+        self._check_open()
+        await self._agents.hand_off(agent)
+        if respond:
+            rt = self._rt
+            rt.apply(rt.machine.request_response(None), self._turn_lane())
+
     async def send_tool_result(self, call_id: str, result: Any) -> None:
         """Answer an application-answered tool call (``ValueError`` if none is pending).
 
@@ -400,6 +421,11 @@ class RealtimeSession:
         """
         return self._rt.fanout.subscribe(kinds, buffer, overflow)
 
+    def metrics(self) -> SessionMetrics:
+        """A snapshot of the latencies, tool durations, token usage and estimated cost so far
+        (:class:`~trio_realtime.SessionMetrics`; see ``docs/metrics.md``)."""
+        return self._rt.observer.metrics()
+
     def history(self) -> History:
         """The conversation so far, as the client knows it (see :mod:`trio_realtime.history`):
         user texts and transcripts, assistant texts and transcripts (an interrupted answer cut
@@ -408,22 +434,45 @@ class RealtimeSession:
 
     def statistics(self) -> SessionStatistics:
         """A snapshot of the counters (events, wire, decoder, drops) and queue depths."""
-        rt = self._rt
-        return SessionStatistics(
-            events_published=dict(rt.fanout.counts),
-            wire=rt.transport.statistics(),
-            codec=rt.codec.statistics(),
-            dropped_audio_deltas=rt.machine.dropped_audio_deltas,
-            ignored_events=rt.machine.ignored_events,
-            cleared_audio_frames=self._cleared_frames,
-            reconnects=rt.reconnector.reconnects if rt.reconnector else 0,
-            dropped_audio_frames=rt.reconnector.dropped_audio_frames if rt.reconnector else 0,
-            control_queue=rt.lanes.depth("control"),
-            audio_queue=rt.lanes.depth("audio"),
-            primary=rt.fanout.primary_statistics(),
-            subscribers=rt.fanout.subscriber_statistics(),
-            tools_running=rt.batches.running if rt.batches is not None else 0,
-        )
+        return self._rt.statistics(self._cleared_frames)
+
+    # -- conversation editing (OpenAI; elsewhere ``UnsupportedCommand``) ----------------------
+
+    async def add_item(self, item: object, *, previous_item_id: str | None = None) -> None:
+        """Add ``item`` to the conversation: a history item, a ``trio_realtime.items`` value
+        (``SystemMessage``, ``InputImage``) or a mapping in the provider's wire shape; appended,
+        or inserted after ``previous_item_id`` (``"root"``: first). No response is requested."""
+        await self._editor.add_item(item, previous_item_id=previous_item_id)
+
+    async def delete_item(self, item_id: str) -> None:
+        """Remove item ``item_id`` from the conversation (an unknown id: an ``error`` event)."""
+        await self._editor.delete_item(item_id)
+
+    async def retrieve_item(self, item_id: str, *, timeout: float = 10.0) -> Mapping[str, Any]:
+        """The server's copy of item ``item_id``, in the provider's wire shape (also published
+        as ``item_retrieved``). ``ValueError`` if the server refuses, ``trio.TooSlowError``
+        after ``timeout`` seconds."""
+        return await self._editor.retrieve_item(item_id, timeout=timeout)
+
+    async def send_image(self, image: Image, **options: Any) -> None:
+        """Show the model an image (PNG/JPEG bytes, a path, or an ``InputImage``) as a user
+        message; ``mime``, ``detail``, ``text`` (before the image) and ``respond`` (request a
+        response) are keyword options."""
+        await self._editor.send_image(image, **options)
+
+    async def approve_mcp_call(
+        self, approval_id: str, *, reason: str | None = None, respond: bool = True
+    ) -> None:
+        """Approve the MCP call of an ``mcp_approval_requested`` event (and, with ``respond``,
+        request the response in which the provider makes the call)."""
+        await self._editor.answer_approval(approval_id, True, reason, respond)
+
+    async def reject_mcp_call(
+        self, approval_id: str, *, reason: str | None = None, respond: bool = True
+    ) -> None:
+        """Refuse the MCP call of an ``mcp_approval_requested`` event (``reason`` tells the
+        model why; with ``respond`` it goes on without the call)."""
+        await self._editor.answer_approval(approval_id, False, reason, respond)
 
 
 _PRIVATE = object()

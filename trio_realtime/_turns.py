@@ -10,7 +10,8 @@ Rules (DESIGN 4.1-4.3, 4.5):
 
 - One response at a time: ``idle -> requested -> active -> idle``. A response requested while
   one is requested or active is queued, and all queued requests coalesce into one, sent right
-  after the response is done.
+  after the response is done. An out-of-band response is requested at once and runs beside it,
+  never the live turn; its calls' outputs are not submitted (no conversation has the calls).
 - Server events for a response that no ``response.created`` announced are ignored and counted
   (``ignored_events``), never published as a turn; a repeated ``response.created`` is not
   published twice.
@@ -93,6 +94,7 @@ class _Turn:
     outputs: dict[str, str] = attrs.Factory(dict)
     items: list[str] = attrs.Factory(list)
     audio_items: list[str] = attrs.Factory(list)  # items with audio, in arrival order
+    out_of_band: bool = False
 
 
 class TurnMachine:
@@ -202,19 +204,21 @@ class TurnMachine:
         return [event]
 
     def _on_turn_started(self, event: AssistantTurnStarted, now: float) -> list[Action]:
-        self._requested = False
-        self._active.add(event.turn_id)
+        if not event.out_of_band:  # (an out-of-band response is not the default conversation's)
+            self._requested = False
+            self._active.add(event.turn_id)
         if event.turn_id in self._seen:  # a repeated response.created: one turn, one event
             return []
         remember(self._seen, event.turn_id, None)
-        turn = self._turns[event.turn_id] = _Turn(event.turn_id)
-        self._current = turn
-        self._forget_old_turns()
+        turn = self._turns[event.turn_id] = _Turn(event.turn_id, out_of_band=event.out_of_band)
+        if not event.out_of_band:
+            self._current = turn
+            self._forget_old_turns()
         return [event]
 
     def _on_response_done(self, event: AssistantTurnCompleted, now: float) -> list[Action]:
         turn = self._turns.get(event.turn_id)
-        if turn is None or event.turn_id not in self._active:
+        if turn is None or not (turn.active if turn.out_of_band else event.turn_id in self._active):
             self.ignored_events += 1
             if not self._active:  # a stray done still ends a request nobody answered
                 self._requested = False
@@ -333,6 +337,8 @@ class TurnMachine:
         if not turn.interrupted and not turn.done:
             return []  # wait for the response's end: the model may still add calls
         turn.closed = True
+        if turn.out_of_band:
+            return []  # its calls are not in the conversation: nothing to answer
         if turn.interrupted and self._config.on_interrupt is InterruptPolicy.DROP:
             return []
         call_ids = tuple(c for c in turn.calls if c in turn.outputs)
@@ -349,9 +355,12 @@ class TurnMachine:
     # -- commands ---------------------------------------------------------------------------
 
     def request_response(self, options: ResponseOptions | None) -> list[Action]:
-        """Ask for a response: sent now when idle, else queued and coalesced."""
+        """Ask for a response: sent now when idle, else queued and coalesced; an out-of-band
+        one is sent now (the codec raises ``UnsupportedCommand`` where there are none)."""
         if options is not None and options.tools:
             self._response_tools.update((tool.name, tool) for tool in options.tools)
+        if options is not None and options.out_of_band:
+            return _send(self._codec.create_response(options))
         if not self._requested and not self._active:
             options = options if options is not None else self._queued_options
             self._queued, self._queued_options = False, None
@@ -417,17 +426,17 @@ class TurnMachine:
         """
         self._owed = self._requested or self._queued
         actions = self.interrupt("error", now)
-        for turn_id in list(self._active):
-            turn = self._turns.get(turn_id)
-            self._active.discard(turn_id)
-            if turn is None:
-                continue
+        self._active.clear()
+        for turn in [t for t in self._turns.values() if t.active]:  # out-of-band ones too
             turn.active, turn.done, turn.status = False, True, "incomplete"
             if turn.calls:
-                actions.append(SealBatch(turn_id))
+                actions.append(SealBatch(turn.turn_id))
             actions.append(
                 AssistantTurnCompleted(
-                    turn_id=turn_id, status="incomplete", status_reason="connection_lost"
+                    turn_id=turn.turn_id,
+                    status="incomplete",
+                    status_reason="connection_lost",
+                    out_of_band=turn.out_of_band,
                 )
             )
             actions += self._maybe_submit(turn)

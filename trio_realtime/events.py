@@ -26,6 +26,14 @@ import attrs
 import cattrs
 import numpy as np
 
+from ._extra_events import (
+    AgentHandoff,
+    OpenAIExtraEvent,
+    Reconnected,
+    Reconnecting,
+    ServerEvent,
+)
+
 __all__ = [
     "EVENT_CLASSES",
     "EXTRA_EVENT_CLASSES",
@@ -56,6 +64,7 @@ __all__ = [
     "ToolCallDispatched",
     "ToolCallFailed",
     "ToolCallStarted",
+    "TurnMetrics",
     "Usage",
     "UserSpeechStarted",
     "UserSpeechStopped",
@@ -184,10 +193,13 @@ class UserTranscript:
 
 @attrs.frozen(kw_only=True)
 class AssistantTurnStarted:
-    """The model started a response; ``turn_id`` is the provider's response id."""
+    """The model started a response; ``turn_id`` is the provider's response id (``out_of_band``
+    for one outside the default conversation, told apart by its ``metadata``)."""
 
     kind: ClassVar[Literal["assistant_turn_started"]] = "assistant_turn_started"
     turn_id: str
+    out_of_band: bool = False
+    metadata: Mapping[str, str] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -260,6 +272,8 @@ class AssistantTurnCompleted:
     status: Literal["completed", "cancelled", "failed", "incomplete"]
     usage: Usage | None = None
     status_reason: str | None = None
+    out_of_band: bool = False
+    metadata: Mapping[str, str] | None = None
 
 
 # -- tools -----------------------------------------------------------------------------------
@@ -390,55 +404,43 @@ EVENT_CLASSES: Mapping[str, type[RealtimeEvent]] = {
 }
 
 # -- extra kinds (beyond the 23; each published only by the feature that needs it) -----------
+# (the others live in ._extra_events)
 
 
 @attrs.frozen(kw_only=True)
-class ServerEvent:
-    """A provider event the 23 kinds do not cover, as the provider sent it.
+class TurnMetrics:
+    """Latency, usage and cost of one assistant turn (published only with
+    ``Broker(..., turn_metrics=True)``), once the turn is over: its response done, its tool
+    calls finished and its barge-in reaction (if any) measured.
 
-    Published only when the session was opened with ``server_events=True``: ``type`` is the
-    provider's event type (e.g. ``"input_audio_buffer.timeout_triggered"``) and ``data`` the
-    whole decoded JSON object.
+    Times are seconds on trio's clock. ``trigger`` names what the latencies count from: the
+    end of the user's speech (``"speech_end"``: server VAD's ``speech_stopped`` read, or our
+    commit written) or our response request written (``"request"``); None when neither was
+    seen (then the latencies are None too). ``tool_durations`` maps each call id to how long
+    it ran; ``barge_in_reaction`` is the time from reading the barge-in frame to having
+    written the cancel and truncation it caused. ``usage`` is the provider's report for this
+    turn, ``totals`` the running session totals after it; costs are estimates in USD (None
+    when the model has no prices, see :class:`~trio_realtime.ModelPrices`).
     """
 
-    kind: ClassVar[Literal["server_event"]] = "server_event"
-    provider: str
-    type: str
-    data: Mapping[str, Any]
+    kind: ClassVar[Literal["turn_metrics"]] = "turn_metrics"
+    turn_id: str
+    status: str
+    trigger: Literal["speech_end", "request"] | None = None
+    time_to_first_audio: float | None = None
+    time_to_first_text: float | None = None
+    duration: float = 0.0
+    tool_durations: Mapping[str, float] = attrs.field(factory=dict)
+    barge_in_reaction: float | None = None
+    usage: Usage | None = None
+    totals: Usage = attrs.field(factory=Usage)
+    cost_usd: float | None = None
+    total_cost_usd: float | None = None
 
 
-@attrs.frozen(kw_only=True)
-class AgentHandoff:
-    """The conversation passed from one agent to another (names of both)."""
-
-    kind: ClassVar[Literal["agent_handoff"]] = "agent_handoff"
-    from_agent: str
-    to_agent: str
-
-
-@attrs.frozen(kw_only=True)
-class Reconnecting:
-    """The connection dropped and attempt ``attempt`` to reconnect is starting.
-
-    ``code`` is the close code that ended the connection (None for a drop without close frame).
-    """
-
-    kind: ClassVar[Literal["reconnecting"]] = "reconnecting"
-    attempt: int
-    code: int | None
-    reason: str
-
-
-@attrs.frozen(kw_only=True)
-class Reconnected:
-    """The session is connected again; ``state_restored`` is False if anything was lost."""
-
-    kind: ClassVar[Literal["reconnected"]] = "reconnected"
-    attempt: int
-    state_restored: bool
-
-
-ExtraEvent = Union[ServerEvent, AgentHandoff, Reconnecting, Reconnected]  # noqa: UP007
+ExtraEvent = Union[  # noqa: UP007
+    ServerEvent, AgentHandoff, Reconnecting, Reconnected, TurnMetrics, OpenAIExtraEvent
+]
 
 #: Everything a session's streams can yield: the 23 kinds plus the extra ones.
 SessionEvent = Union[RealtimeEvent, ExtraEvent]  # noqa: UP007

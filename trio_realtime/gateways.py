@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import trio
 
 from ._errors import RealtimeConnectionError
+from ._gateway_azure import AzureOpenAIGateway
 from ._gateway_gemini import ContextCompression, GeminiGateway
 from ._secrets import redact_url, register_secret
 from ._websocket_options import TransportKind, WebSocketOptions
@@ -23,7 +24,7 @@ from .config import Config
 from .protocol import Codec, OpenAIProtocol
 from .transport import Transport
 
-__all__ = ["ContextCompression", "Gateway", "GeminiGateway", "OpenAIGateway"]
+__all__ = ["AzureOpenAIGateway", "ContextCompression", "Gateway", "GeminiGateway", "OpenAIGateway"]
 
 OPENAI_URL = "wss://api.openai.com/v1/realtime"
 

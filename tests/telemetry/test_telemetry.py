@@ -40,7 +40,9 @@ def test_pinned_names() -> None:
     assert telemetry.PIPELINE_STOP == ("voice", "pipeline", "stop")
     assert telemetry.STT_COMPLETE == ("voice", "stt", "complete")
     assert telemetry.TTS_CHUNK == ("voice", "tts", "chunk")
-    assert len(set(telemetry.ALL)) == len(telemetry.ALL) == 15
+    assert telemetry.TURN_START == ("realtime", "turn", "start")
+    assert telemetry.TURN_STOP == ("realtime", "turn", "stop")
+    assert len(set(telemetry.ALL)) == len(telemetry.ALL) == 17
 
 
 def test_attach_emit_detach() -> None:

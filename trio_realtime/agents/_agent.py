@@ -81,7 +81,7 @@ def _to_tools(value: Iterable[Tool | Callable[..., Any]]) -> tuple[Tool, ...]:
 class Handoff:
     """One edge of the handoff graph: hand the conversation to ``target`` when ``condition``.
 
-    The model sees it as a tool without parameters named :attr:`tool_name`
+    The model sees it as a tool without parameters named ``tool_name``
     (``transfer_to_<snake_case(target name)>``) whose description is built from the condition.
     """
 
@@ -133,9 +133,10 @@ class Agent:
         name: Unique within a handoff graph; names the generated handoff tool.
         instructions: The system instructions while this agent speaks (they replace the
             Config's).
-        tools: Callables (sync or async) or :class:`~trio_realtime.Tool` values; the handoff
+        tools: Callables (sync or async) or :class:`~trio_realtime.tools.Tool` values; the handoff
             tools are added to them.
-        handoffs: :class:`Handoff` edges, normally added with :meth:`with_handoff`.
+        handoffs: :class:`~trio_realtime.agents.Handoff` edges, normally added with
+            :meth:`with_handoff`.
         voice: The voice of the first agent of a session (a handoff keeps the session's voice:
             providers refuse a voice change once audio was produced). ``None`` keeps the
             Config's.

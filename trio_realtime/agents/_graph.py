@@ -15,9 +15,9 @@ __all__ = ["AgentGraph", "validate_agent_graph"]
 class AgentGraph:
     """The agents one session can reach from its first agent, with handoffs resolved.
 
-    Built by :func:`validate_agent_graph`. A session keeps it for its whole life: whichever agent
-    speaks, its handoff tools resolve here (so an :class:`AgentRef` points at the agent of that
-    name in this graph).
+    Built by :func:`~trio_realtime.agents.validate_agent_graph`. A session keeps it for its
+    whole life: whichever agent speaks, its handoff tools resolve here (so an
+    :class:`~trio_realtime.AgentRef` points at the agent of that name in this graph).
     """
 
     root: Agent
@@ -46,9 +46,9 @@ class AgentGraph:
 def validate_agent_graph(root: Agent) -> AgentGraph:
     """Check ``root``'s handoff graph and return it resolved.
 
-    Raises ``TypeError`` when ``root`` is not an :class:`Agent`, ``ValueError`` when two
-    different agents share a name (both described) or an :class:`AgentRef` names no agent of
-    the graph.
+    Raises ``TypeError`` when ``root`` is not an :class:`~trio_realtime.Agent`, ``ValueError``
+    when two different agents share a name (both described) or an
+    :class:`~trio_realtime.AgentRef` names no agent of the graph.
     """
     if not isinstance(root, Agent):
         raise TypeError(f"expected an Agent, not {type(root).__name__}: {root!r}")

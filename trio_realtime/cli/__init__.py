@@ -1,4 +1,5 @@
-"""The command line: ``python -m trio_realtime {serve,demo,chat,wav}`` (also ``trio-realtime``)."""
+"""The command line: ``python -m trio_realtime {serve,demo,chat,wav,replay}`` (also
+``trio-realtime``)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     wav.add_argument("input", type=pathlib.Path)
     wav.add_argument("output", type=pathlib.Path)
     target(wav)
+
+    replay = sub.add_parser("replay", help="print a recording (rt.Recorder) as an event timeline")
+    replay.add_argument("file", type=pathlib.Path)
+    replay.add_argument(
+        "--frames", action="store_true", help="one line per frame (do not fold runs of deltas)"
+    )
     add_debug_option([parser, *sub.choices.values()])
     return parser
 
@@ -89,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             report_failure(exc, args)
             return 2
     try:
+        if args.command == "replay":
+            from ._replay import run_replay
+
+            return run_replay(args.file, fold=not args.frames)
         if args.command == "serve":
             from ._commands import run_serve
 

@@ -39,7 +39,7 @@ import orjson
 
 from ..audio import StreamResampler
 from ..config import Config, ResponseOptions
-from ._codec import Message
+from ._codec import Message, UnsupportedCommand
 from ._gemini_setup import INPUT_RATE, context_update, setup_payload
 from ._gemini_state import GeminiState
 
@@ -124,8 +124,11 @@ class GeminiEncoder:
     def create_response(self, options: ResponseOptions | None) -> str | None:
         """Nothing when the model answers the last user turn by itself, else a turn nudge.
 
-        Gemini has no per-response overrides: ``options`` are ignored (one warning).
+        Gemini has no per-response overrides: ``options`` are ignored (one warning); it has no
+        out-of-band responses (``UnsupportedCommand``).
         """
+        if options is not None and options.out_of_band:
+            raise UnsupportedCommand("gemini cannot run out-of-band responses")
         if options is not None and options != ResponseOptions() and not self._warned_options:
             self._warned_options = True
             log.warning("Gemini Live has no per-response options; ignoring %r", options)

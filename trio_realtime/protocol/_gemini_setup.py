@@ -50,6 +50,16 @@ INPUT_RATE = 16_000
 
 # Config fields with no wire effect (the session applies them itself).
 _LOCAL_FIELDS = frozenset({"on_interrupt", "tool_timeout", "max_concurrent_tools"})
+# Config fields only OpenAI's Realtime API has (see docs/configuration.md).
+_OPENAI_ONLY = (
+    "mcp_servers",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "truncation",
+    "tracing",
+    "prompt",
+    "transcription_logprobs",
+)
 # Config fields a Gemini ``contextUpdate`` can change mid-session.
 _CONTEXT_FIELDS = frozenset({"instructions", "tools", "tool_choice"})
 
@@ -178,6 +188,7 @@ def setup_payload(
 def ignored_settings(config: Config) -> list[str]:
     """The settings of ``config`` that Gemini Live cannot honour (named for a warning)."""
     ignored = [name for name in ("speed", "noise_reduction") if getattr(config, name) is not None]
+    ignored += [name for name in _OPENAI_ONLY if getattr(config, name) not in (None, (), False)]
     if config.tool_choice not in ("auto", "none"):
         ignored.append(f"tool_choice={config.tool_choice!r}")
     td = config.turn_detection
@@ -188,7 +199,9 @@ def ignored_settings(config: Config) -> list[str]:
     t = config.input_audio_transcription
     if t is not None:
         ignored += [
-            f"input_audio_transcription.{n}" for n in ("language", "prompt") if getattr(t, n)
+            f"input_audio_transcription.{n}"
+            for n in ("language", "prompt", "languages", "keywords", "delay")
+            if getattr(t, n)
         ]
     return ignored
 

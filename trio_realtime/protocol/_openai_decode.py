@@ -46,6 +46,7 @@ from ..events import (
     UserTranscriptDelta,
 )
 from ._codec import CodecCounters
+from ._openai_conversation import ConversationDecoder
 from ._openai_fields import (
     BadField,
     json_type,
@@ -192,6 +193,8 @@ class OpenAIDecoder:
         for beta, ga in BETA_RENAMES.items():
             if ga in self._handlers:
                 self._handlers[beta] = self._handlers[ga]
+        self._items = ConversationDecoder(shared, server_events=server_events)
+        self._handlers.update(self._items.handlers)
         unmapped = self._unmapped if server_events else _ignore
         for name in SILENT_TYPES:
             self._handlers.setdefault(name, unmapped)
@@ -274,6 +277,7 @@ class OpenAIDecoder:
             out.append(ResponseRejected(event_id=event_id))
         message = opt_str(err, "message") or code or "unknown error"
         out.append(Error(code=code, message=message, recoverable=severity != "fatal"))
+        out += self._items.retrieve_failed(event_id, message)
         return out
 
     def _on_speech_started(self, msg: dict[str, Any]) -> list[Decoded]:
@@ -299,8 +303,15 @@ class OpenAIDecoder:
         return [Error(code=code, message=text, recoverable=True)]
 
     def _on_response_created(self, msg: dict[str, Any]) -> list[Decoded]:
-        turn_id = req_str(req_obj(msg, "response"), "id", "response.")
+        response = req_obj(msg, "response")
+        turn_id = req_str(response, "id", "response.")
         self._rate_limit_reported = False  # a new response: a new limit hit can be reported
+        out_of_band, metadata = _band_of(response)
+        if out_of_band or metadata is not None:
+            started = AssistantTurnStarted(
+                turn_id=turn_id, out_of_band=out_of_band, metadata=metadata
+            )
+            return [started]
         return [AssistantTurnStarted(turn_id=turn_id)]
 
     def _on_item_added(self, msg: dict[str, Any]) -> list[Decoded]:
@@ -313,11 +324,13 @@ class OpenAIDecoder:
             return [ToolCallStarted(turn_id=turn_id, call_id=call_id, name=name)]
         if kind == "message":
             return [AssistantItemAdded(turn_id=turn_id, item_id=req_str(item, "id", "item."))]
-        return []
+        return self._items.output_item_added(turn_id, item)
 
     def _on_item_done(self, msg: dict[str, Any]) -> list[Decoded]:
         item = req_obj(msg, "item")
-        if item.get("type") != "function_call" or item.get("status") != "completed":
+        if item.get("type") != "function_call":
+            return self._items.output_item_done(msg, item)
+        if item.get("status") != "completed":
             return []
         return self._ready(
             req_str(msg, "response_id"),
@@ -414,9 +427,15 @@ class OpenAIDecoder:
             _remember(self._finished_calls, call_id, None)
         usage = usage_of(response.get("usage"))
         reason = opt_str(details, "reason")
+        out_of_band, metadata = _band_of(response)
         out.append(
             AssistantTurnCompleted(
-                turn_id=turn_id, status=status, usage=usage, status_reason=reason
+                turn_id=turn_id,
+                status=status,
+                usage=usage,
+                status_reason=reason,
+                out_of_band=out_of_band,
+                metadata=metadata,
             )
         )
         return out
@@ -447,6 +466,16 @@ def _remember(table: dict[str, Any], key: str, value: Any) -> None:
     if key not in table and len(table) >= _MAX_TRACKED_ITEMS:
         del table[next(iter(table))]
     table[key] = value
+
+
+def _band_of(response: dict[str, Any]) -> tuple[bool, dict[str, str] | None]:
+    """Whether a response runs out of band (``conversation_id`` given as null), and its
+    string ``metadata`` (None when it has none)."""
+    out_of_band = "conversation_id" in response and response["conversation_id"] is None
+    raw = response.get("metadata")
+    if not isinstance(raw, dict):
+        return out_of_band, None
+    return out_of_band, {str(k): v for k, v in raw.items() if isinstance(v, str)}
 
 
 def _ignore(_: dict[str, Any]) -> list[Decoded]:

@@ -17,7 +17,7 @@ import orjson
 
 from ..config import Config, ResponseOptions
 from ..history import AssistantMessage, FunctionCall, History, UserMessage
-from . import _openai_session
+from . import _openai_items, _openai_session
 from ._openai_shared import Shared
 
 __all__ = ["OpenAIEncoder"]
@@ -146,9 +146,11 @@ class OpenAIEncoder:
         event: dict[str, Any] = {"type": "response.create", "event_id": self._event_id()}
         self._shared.pending_creates.append(event["event_id"])
         if options is not None:
-            payload = _openai_session.response_payload(options)
+            payload = _openai_session.response_payload(options, self._shared.config)
             if payload:
                 event["response"] = payload
+            if options.out_of_band:  # the turn machine never waits for it: nothing to match
+                self._shared.pending_creates.pop()
         return orjson.dumps(event).decode()
 
     def cancel_response(self, response_id: str | None = None) -> str:
@@ -156,3 +158,26 @@ class OpenAIEncoder:
         if response_id is None:
             return self._command("response.cancel")
         return self._command("response.cancel", response_id=response_id)
+
+    # -- conversation items -----------------------------------------------------------------
+
+    def add_item(self, item: object, previous_item_id: str | None = None) -> str:
+        """``conversation.item.create`` of ``item`` (see :mod:`._openai_items`), appended or
+        inserted after ``previous_item_id`` (``"root"``: first)."""
+        fields: dict[str, Any] = {"item": _openai_items.conversation_item(item)}
+        if previous_item_id is not None:
+            fields["previous_item_id"] = previous_item_id
+        return self._command("conversation.item.create", **fields)
+
+    def retrieve_item(self, item_id: str) -> str:
+        """``conversation.item.retrieve``; its ``event_id`` is remembered so that an ``error``
+        naming it decodes to a failed retrieval."""
+        event_id = self._event_id()
+        self._shared.remember_retrieve(event_id, item_id)
+        event = {"type": "conversation.item.retrieve", "event_id": event_id, "item_id": item_id}
+        return orjson.dumps(event).decode()
+
+    def mcp_approval(self, approval_id: str, approve: bool, reason: str | None = None) -> str:
+        """``conversation.item.create`` of an ``mcp_approval_response``."""
+        item = _openai_items.approval_item(approval_id, approve, reason)
+        return self._command("conversation.item.create", item=item)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import Config, ResponseOptions, SemanticVad, ServerVad
+from ..config import Config, ResponseOptions, SemanticVad, ServerVad, Transcription
+from ._openai_items import response_input
+from ._openai_tools import response_tools, session_tools, tool_choice, voice
 
-__all__ = ["response_payload", "session_diff", "session_payload"]
+__all__ = ["deep_merge", "response_payload", "session_diff", "session_payload"]
 
 _FORMATS: Mapping[str, dict[str, Any]] = {
     "pcm16": {"type": "audio/pcm", "rate": 24000},
@@ -44,10 +46,37 @@ def _turn_detection(td: ServerVad | SemanticVad | None) -> dict[str, Any] | None
     return out
 
 
-def _tool_choice(choice: str) -> Any:
-    if choice in ("auto", "none", "required"):
-        return choice
-    return {"type": "function", "name": choice}
+def _transcription(t: Transcription) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": t.model}
+    for name in ("language", "prompt", "delay"):
+        value = getattr(t, name)
+        if value is not None:
+            out[name] = value
+    for name in ("languages", "keywords"):
+        value = getattr(t, name)
+        if value is not None:
+            out[name] = list(value)
+    return out
+
+
+def _optional_settings(config: Config, session: dict[str, Any]) -> None:
+    """The settings only sent when set (the server's defaults apply otherwise)."""
+    if config.instructions is not None:
+        session["instructions"] = config.instructions
+    if config.parallel_tool_calls is not None:
+        session["parallel_tool_calls"] = config.parallel_tool_calls
+    if config.reasoning_effort is not None:
+        session["reasoning"] = {"effort": config.reasoning_effort}
+    truncation = config.truncation
+    if truncation is not None:
+        session["truncation"] = truncation if isinstance(truncation, str) else truncation.payload()
+    tracing = config.tracing
+    if tracing is not None:
+        session["tracing"] = tracing if isinstance(tracing, str) else tracing.payload()
+    if config.prompt is not None:
+        session["prompt"] = config.prompt.payload()
+    if config.transcription_logprobs:
+        session["include"] = ["item.input_audio_transcription.logprobs"]
 
 
 def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,30 +99,25 @@ def session_payload(config: Config) -> dict[str, Any]:
         "turn_detection": _turn_detection(config.turn_detection),
     }
     if config.input_audio_transcription is not None:
-        t = config.input_audio_transcription
-        transcription: dict[str, Any] = {"model": t.model}
-        if t.language is not None:
-            transcription["language"] = t.language
-        if t.prompt is not None:
-            transcription["prompt"] = t.prompt
-        audio_input["transcription"] = transcription
-    if config.noise_reduction is not None:
-        audio_input["noise_reduction"] = {"type": config.noise_reduction}
+        audio_input["transcription"] = _transcription(config.input_audio_transcription)
+    noise = config.noise_reduction
+    if noise is not None:
+        reduction = {"type": noise} if isinstance(noise, str) else noise.payload()
+        audio_input["noise_reduction"] = reduction
     audio_output: dict[str, Any] = {"format": dict(_FORMATS[config.output_audio_format])}
     if config.voice is not None:
-        audio_output["voice"] = config.voice
+        audio_output["voice"] = voice(config.voice)
     if config.speed is not None:
         audio_output["speed"] = config.speed
     session: dict[str, Any] = {
         "type": "realtime",
         "output_modalities": list(config.modalities),
         "audio": {"input": audio_input, "output": audio_output},
-        "tools": [tool.definition() for tool in config.tools],
-        "tool_choice": _tool_choice(config.tool_choice),
+        "tools": session_tools(config),
+        "tool_choice": tool_choice(config.tool_choice),
         "max_output_tokens": config.max_output_tokens or "inf",
     }
-    if config.instructions is not None:
-        session["instructions"] = config.instructions
+    _optional_settings(config, session)
     if config.provider_extras:
         session = deep_merge(session, config.provider_extras)
     return session
@@ -128,23 +152,34 @@ def session_diff(old: Config, new: Config) -> dict[str, Any]:
     return diff
 
 
-def response_payload(options: ResponseOptions) -> dict[str, Any]:
-    """The ``response`` object of a ``response.create`` carrying per-response overrides."""
+def response_payload(options: ResponseOptions, config: Config) -> dict[str, Any]:
+    """The ``response`` object of a ``response.create`` carrying per-response overrides.
+
+    ``config`` is the session's: per-response ``tools`` or ``mcp_servers`` replace the
+    session's tool list for this response, each keeping the session's other kind.
+    """
     out: dict[str, Any] = {}
     if options.instructions is not None:
         out["instructions"] = options.instructions
     if options.modalities is not None:
         out["output_modalities"] = list(options.modalities)
     if options.voice is not None:
-        out["audio"] = {"output": {"voice": options.voice}}
-    if options.tools is not None:
-        out["tools"] = [tool.definition() for tool in options.tools]
+        out["audio"] = {"output": {"voice": voice(options.voice)}}
+    tools = response_tools(options, config)
+    if tools is not None:
+        out["tools"] = tools
     if options.tool_choice is not None:
-        out["tool_choice"] = _tool_choice(options.tool_choice)
+        out["tool_choice"] = tool_choice(options.tool_choice)
+    if options.parallel_tool_calls is not None:
+        out["parallel_tool_calls"] = options.parallel_tool_calls
+    if options.reasoning_effort is not None:
+        out["reasoning"] = {"effort": options.reasoning_effort}
     if options.max_output_tokens is not None:
         out["max_output_tokens"] = options.max_output_tokens
     if options.metadata is not None:
         out["metadata"] = dict(options.metadata)
     if options.out_of_band:
         out["conversation"] = "none"
+    if options.input is not None:
+        out["input"] = response_input(options.input)
     return out

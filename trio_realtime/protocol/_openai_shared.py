@@ -18,18 +18,27 @@ AudioTranscoder = Callable[[bytes], bytes]
 
 #: How many of our recent ``response.create`` event ids an ``error`` can still be matched to.
 MAX_PENDING_CREATES = 8
+#: How many unanswered ``conversation.item.retrieve`` requests are remembered.
+MAX_PENDING_RETRIEVES = 32
 
 
 class Shared:
     """The configuration in effect and our pending ``response.create`` ids."""
 
-    __slots__ = ("_config", "decode_audio", "encode_audio", "pending_creates")
+    __slots__ = ("_config", "decode_audio", "encode_audio", "pending_creates", "pending_retrieves")
 
     def __init__(self, config: Config) -> None:
         self.pending_creates: deque[str] = deque(maxlen=MAX_PENDING_CREATES)
+        self.pending_retrieves: dict[str, str] = {}  # event_id -> item_id
         self.encode_audio: AudioTranscoder | None = None
         self.decode_audio: AudioTranscoder | None = None
         self.config = config
+
+    def remember_retrieve(self, event_id: str, item_id: str) -> None:
+        """Remember a ``conversation.item.retrieve`` (the oldest is forgotten when full)."""
+        if len(self.pending_retrieves) >= MAX_PENDING_RETRIEVES:
+            del self.pending_retrieves[next(iter(self.pending_retrieves))]
+        self.pending_retrieves[event_id] = item_id
 
     @property
     def config(self) -> Config:

@@ -92,6 +92,17 @@ KNOWN_FIELDS: Mapping[str, frozenset[str]] = {
     "response.function_call_arguments.done": _BASE
     | {"response_id", "item_id", "output_index", "call_id", "name", "arguments"},
     "rate_limits.updated": _BASE | {"rate_limits"},
+    "conversation.item.retrieved": _BASE | {"item"},
+    "mcp_list_tools.in_progress": _BASE | {"item_id"},
+    "mcp_list_tools.completed": _BASE | {"item_id"},
+    "mcp_list_tools.failed": _BASE | {"item_id"},
+    "response.mcp_call_arguments.delta": _BASE
+    | {"response_id", "item_id", "output_index", "delta", "obfuscation"},
+    "response.mcp_call_arguments.done": _BASE
+    | {"response_id", "item_id", "output_index", "arguments"},
+    "response.mcp_call.in_progress": _BASE | {"item_id", "output_index"},
+    "response.mcp_call.completed": _BASE | {"item_id", "output_index"},
+    "response.mcp_call.failed": _BASE | {"item_id", "output_index"},
 }
 
 #: Error codes after which the session cannot go on.

@@ -121,3 +121,18 @@ class OpenAIProtocol:
     def delete_item(self, item_id: str) -> str:
         """``conversation.item.delete``."""
         return self.encoder.delete_item(item_id)
+
+    # -- conversation items and MCP approvals (see ItemCodec) ---------------------------------
+
+    def add_item(self, item: object, previous_item_id: str | None = None) -> str:
+        """``conversation.item.create`` of ``item`` (a wire mapping, a ``trio_realtime.items``
+        value or a history item)."""
+        return self.encoder.add_item(item, previous_item_id)
+
+    def retrieve_item(self, item_id: str) -> str:
+        """``conversation.item.retrieve`` (answered by ``item_retrieved``)."""
+        return self.encoder.retrieve_item(item_id)
+
+    def mcp_approval(self, approval_id: str, approve: bool, reason: str | None = None) -> str:
+        """The ``mcp_approval_response`` item answering approval request ``approval_id``."""
+        return self.encoder.mcp_approval(approval_id, approve, reason)

@@ -62,6 +62,11 @@ Gemini path serves the same brains, transcribers, VAD, voices, pacing and faults
 answering keepalive pings is dropped, retained audio is capped.
 ``serve --tls`` (:mod:`trio_realtime.server.tls`) serves ``wss://`` for clients such as
 ``google-genai`` that dial nothing else.
+
+Remote MCP servers named in a session's tools are reached server-side, as the service does
+(listing, approvals, calls; see ``docs/mcp.md``); :func:`serve_mcp_stub` serves
+plain functions over MCP on loopback for them. Azure OpenAI's paths (``/openai/v1/realtime``,
+``/openai/realtime?api-version=...&deployment=...``) are served like OpenAI's.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ from .brain import (
 from .default_brain import default_brain
 from .faults import Faults
 from .limits import Limits
+from .mcp_stub import McpCallRecord, McpStub, serve_mcp_stub
 from .pacing import Pacing
 from .serve import gemini_url, serve_local_realtime
 from .state import RealtimeServerState
@@ -94,6 +100,8 @@ __all__ = [
     "EnergyVad",
     "Faults",
     "Limits",
+    "McpCallRecord",
+    "McpStub",
     "Pacing",
     "RealtimeServerState",
     "ScriptedTranscriber",
@@ -111,6 +119,7 @@ __all__ = [
     "describe_audio",
     "gemini_url",
     "serve_local_realtime",
+    "serve_mcp_stub",
     "synthesize",
     "threshold_to_rms",
 ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
 import attrs
 
 __all__ = [
     "ArmIdleTimer",
+    "AskBrain",
+    "CallMcpTool",
     "Close",
     "Command",
+    "ListMcpTools",
     "Output",
     "StartResponse",
     "StopResponse",
@@ -20,9 +24,44 @@ __all__ = [
 
 @attrs.frozen
 class StartResponse:
-    """Run response ``response_id``: call the brain, then step it with its pauses."""
+    """Run response ``response_id``: call the brain (unless ``ask_brain`` is False: the
+    response's script starts by itself and asks when it needs to), then step it with its
+    pauses."""
 
     response_id: str
+    ask_brain: bool = True
+
+
+@attrs.frozen
+class ListMcpTools:
+    """List the tools of the MCP server of ``tool`` (an ``mcp`` tool definition) for the
+    ``mcp_list_tools`` item ``item_id``, then give ``resume`` the tools (or the
+    :class:`~.mcp_client.McpError`) and carry out what it returns."""
+
+    item_id: str
+    tool: Mapping[str, Any] = attrs.field(repr=False)
+    resume: Callable[[Any], list[Output]] = attrs.field(repr=False)
+
+
+@attrs.frozen
+class CallMcpTool:
+    """Inside response ``response_id``'s task: call MCP tool ``name`` of ``tool``'s server
+    with ``arguments``, then give ``resume`` the output text (or the ``McpError``)."""
+
+    response_id: str
+    tool: Mapping[str, Any] = attrs.field(repr=False)
+    name: str
+    arguments: Mapping[str, Any]
+    resume: Callable[[Any], list[Output]] = attrs.field(repr=False)
+
+
+@attrs.frozen
+class AskBrain:
+    """Inside response ``response_id``'s task: ask the brain again (the response goes on after
+    server-side tool calls), then give ``resume`` the ``(reply, speech)`` (or the exception)."""
+
+    response_id: str
+    resume: Callable[[Any], list[Output]] = attrs.field(repr=False)
 
 
 @attrs.frozen
@@ -70,5 +109,15 @@ class Close:
     reason: str
 
 
-Command: TypeAlias = StartResponse | StopResponse | Transcribe | ArmIdleTimer | Timer | Close
+Command: TypeAlias = (
+    StartResponse
+    | StopResponse
+    | Transcribe
+    | ArmIdleTimer
+    | Timer
+    | Close
+    | ListMcpTools
+    | CallMcpTool
+    | AskBrain
+)
 Output: TypeAlias = dict[str, Any] | Command

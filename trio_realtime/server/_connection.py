@@ -15,13 +15,17 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import trio
 from trio_websocket import ConnectionClosed, WebSocketConnection
 
 from ._commands import (
     ArmIdleTimer,
+    AskBrain,
+    CallMcpTool,
     Close,
+    ListMcpTools,
     Output,
     StartResponse,
     StopResponse,
@@ -30,10 +34,11 @@ from ._commands import (
 )
 from ._outbox import Outbox
 from ._protocol import ProtocolState
-from .brain import Brain, Transcriber, call_brain, call_transcriber
+from .brain import Brain, BrainReply, Transcriber, call_brain, call_transcriber
 from .faults import Faults
 from .limits import Limits
-from .synth import Voice, speech_from_pcm
+from .mcp_client import McpError, McpTarget, call_tool, list_tools
+from .synth import Speech, Voice, speech_from_pcm
 
 __all__ = ["close_connection", "serve_connection"]
 
@@ -78,6 +83,8 @@ class _Connection:
         self._outbox: Outbox[str | bytes | Close] = Outbox()
         self._responses: dict[str, trio.CancelScope] = {}
         self._transcribing: dict[str, trio.Event] = {}
+        self._listing: dict[str, trio.Event] = {}  # MCP servers whose tools are being listed
+        self._awaits: dict[str, CallMcpTool | AskBrain] = {}  # what a response task waits on
         self._idle_scope: trio.CancelScope | None = None
         self.last_progress = trio.current_time()
         self.timed_out = False
@@ -92,7 +99,13 @@ class _Connection:
             elif isinstance(out, StartResponse):
                 scope = trio.CancelScope()
                 self._responses[out.response_id] = scope
-                self._nursery.start_soon(self._run_response, out.response_id, scope)
+                self._nursery.start_soon(self._run_response, out, scope)
+            elif isinstance(out, (CallMcpTool, AskBrain)):
+                self._awaits[out.response_id] = out  # the response's own task carries it out
+            elif isinstance(out, ListMcpTools):
+                listed = trio.Event()
+                self._listing[out.item_id] = listed
+                self._nursery.start_soon(self._list_mcp_tools, out, listed)
             elif isinstance(out, StopResponse):
                 stopped = self._responses.pop(out.response_id, None)
                 if stopped is not None:
@@ -144,47 +157,92 @@ class _Connection:
             self._nursery.cancel_scope.cancel()
             return
 
-    async def _run_response(self, response_id: str, scope: trio.CancelScope) -> None:
+    async def _run_response(self, start: StartResponse, scope: trio.CancelScope) -> None:
+        response_id = start.response_id
         try:
             with scope:
-                await self._respond(response_id)
+                await self._respond(response_id, ask_brain=start.ask_brain)
         finally:
             if self._responses.get(response_id) is scope:
                 del self._responses[response_id]
+            self._awaits.pop(response_id, None)
 
-    async def _respond(self, response_id: str) -> None:
+    async def _respond(self, response_id: str, *, ask_brain: bool = True) -> None:
         state = self._state
-        for pending in list(self._transcribing.values()):
-            await pending.wait()  # the brain reads audio turns through their transcripts
-        request = state.brain_request(response_id)
-        if request is None:
-            return
-        try:
-            reply = await call_brain(self._brain, request)
-        except Exception as exc:
-            logger.exception("brain failed for %s", response_id)
-            self.apply(state.fail_response(response_id, _failure(exc)))
-            return
-        speech = None
-        spoken = state.voice_request(response_id) if self._voice is not None else None
-        text = (reply.text or "").strip()
-        if spoken is not None and text and self._voice is not None:
-            voice, rate, speed = spoken
+        # the brain reads audio turns through their transcripts, and MCP servers by their tools
+        for pending in [*self._transcribing.values(), *self._listing.values()]:
+            await pending.wait()
+        if ask_brain:
             try:
-                pcm = self._voice(text, voice, rate, speed)
-                if inspect.isawaitable(pcm):
-                    pcm = await pcm
+                reply, speech = await self._think(response_id)
+            except _ResponseOver:
+                return
             except Exception as exc:
-                logger.exception("voice failed for %s", response_id)
+                logger.exception("brain or voice failed for %s", response_id)
                 self.apply(state.fail_response(response_id, _failure(exc)))
                 return
-            speech = speech_from_pcm(text, pcm, rate)
-        self.apply(state.set_reply(response_id, reply, speech))
+            self.apply(state.set_reply(response_id, reply, speech))
+        await self._carry_out_awaits(response_id)
         while (delay := state.response_delay(response_id)) is not None:
             if delay > 0:
                 await trio.sleep(delay)
             await self._outbox.wait_writable()
             self.apply(state.advance(response_id))
+            await self._carry_out_awaits(response_id)
+
+    async def _think(self, response_id: str) -> tuple[BrainReply, Speech | None]:
+        """The brain's reply for the response, and its speech when a voice is set."""
+        state = self._state
+        request = state.brain_request(response_id)
+        if request is None:
+            raise _ResponseOver
+        reply = await call_brain(self._brain, request)
+        spoken = state.voice_request(response_id) if self._voice is not None else None
+        text = (reply.text or "").strip()
+        if spoken is None or not text or self._voice is None:
+            return reply, None
+        voice, rate, speed = spoken
+        pcm = self._voice(text, voice, rate, speed)
+        if inspect.isawaitable(pcm):
+            pcm = await pcm
+        return reply, speech_from_pcm(text, pcm, rate)
+
+    async def _carry_out_awaits(self, response_id: str) -> None:
+        """Do the I/O the response's script waits on (an MCP call, the brain), in its task, so
+        a cancel or a barge-in stops it too."""
+        while (command := self._awaits.pop(response_id, None)) is not None:
+            result: Any
+            if isinstance(command, CallMcpTool):
+                try:
+                    result = await call_tool(
+                        McpTarget.from_tool(command.tool), command.name, command.arguments
+                    )
+                except McpError as exc:
+                    result = exc
+            else:
+                try:
+                    result = await self._think(response_id)
+                except _ResponseOver:
+                    return
+                except Exception as exc:
+                    logger.exception("brain or voice failed for %s", response_id)
+                    result = RuntimeError(_failure(exc))
+            await self._outbox.wait_writable()
+            self.apply(command.resume(result))
+
+    async def _list_mcp_tools(self, command: ListMcpTools, listed: trio.Event) -> None:
+        result: Any
+        try:
+            try:
+                result = await list_tools(McpTarget.from_tool(command.tool))
+            except McpError as exc:
+                result = exc
+            await self._outbox.wait_writable()
+            self.apply(command.resume(result))  # the tools are known before anyone wakes
+        finally:
+            listed.set()
+            if self._listing.get(command.item_id) is listed:
+                del self._listing[command.item_id]
 
     async def _transcribe(self, command: Transcribe, done: trio.Event) -> None:
         failure = None
@@ -260,6 +318,10 @@ class _Connection:
             pass
         finally:
             self._nursery.cancel_scope.cancel()
+
+
+class _ResponseOver(Exception):
+    """The response ended before the brain could be asked."""
 
 
 def _failure(exc: Exception) -> str:

@@ -75,6 +75,8 @@ def create(
             code="invalid_value",
             param="item.call_id",
         )
+    if item["type"] == "mcp_approval_response":
+        _check_approval(conversation, item["approval_request_id"])
     after = event.get("previous_item_id")
     if after is not None:
         as_str(after, "previous_item_id")
@@ -89,6 +91,24 @@ def create(
         audio=new.audio,
         transcript=transcript,
     )
+
+
+def _check_approval(conversation: Conversation, request_id: str) -> None:
+    """An approval answers an ``mcp_approval_request`` in the conversation, once."""
+    request = conversation.get(request_id)
+    if request is None or request["type"] != "mcp_approval_request":
+        raise ApiError(
+            f"MCP approval request '{request_id}' not found in conversation.",
+            code="invalid_value",
+            param="item.approval_request_id",
+        )
+    for other in conversation.items():
+        if other["type"] == "mcp_approval_response" and other["approval_request_id"] == request_id:
+            raise ApiError(
+                f"MCP approval request '{request_id}' was already answered.",
+                code="invalid_value",
+                param="item.approval_request_id",
+            )
 
 
 _VERBS = {"retrieve": "retrieving", "delete": "deleting", "truncate": "truncating"}

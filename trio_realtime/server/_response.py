@@ -13,13 +13,15 @@ interleaved by word timing) -> ``*.done`` -> ``content_part.done`` -> ``output_i
 from __future__ import annotations
 
 import base64
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import attrs
 
 from ._audio_input import encode_from_pcm16, sample_rate_of
+from ._commands import Output
 from ._ids import IdFactory
+from ._response_mcp import WAIT, McpSteps, split_calls
 from ._usage import InputUsage, audio_tokens, text_tokens, usage
 from .brain import BrainReply, ToolCallSpec
 from .config import ResponseConfig
@@ -29,6 +31,8 @@ from .synth import Speech, synthesize, words
 
 __all__ = ["ResponseRun"]
 
+#: How many times one response may ask the brain again after server-side tool calls.
+MAX_TOOL_ROUNDS = 4
 _PAD = "Xq7pLk2ZvB9sWc4e"
 
 
@@ -48,8 +52,12 @@ class _Open:
     audio_ms: float = 0.0
 
 
-class ResponseRun:
-    """The state of one response (see the module docstring)."""
+class ResponseRun(McpSteps):
+    """The state of one response (see the module docstring).
+
+    ``resume_hook`` is where the shell hands the result of a command the script waits on
+    (:class:`~._commands.CallMcpTool`, :class:`~._commands.AskBrain`); the owner sets it.
+    """
 
     def __init__(
         self,
@@ -72,9 +80,11 @@ class ResponseRun:
         self._ids = ids
         self._pacing = pacing
         self._inputs = inputs
-        self._gen: Generator[float, None, None] | None = None
+        self._gen: Generator[Any, Any, None] | None = None
+        self._waiting = False
         self._open: _Open | None = None
-        self._buf: list[dict[str, Any]] = []
+        self._buf: list[Output] = []
+        self.resume_hook: Callable[[Any], list[Output]] | None = None
         self._out_text_tokens = 0
         self.usage: dict[str, Any] | None = None
         self.reason: str | None = None
@@ -118,18 +128,38 @@ class ResponseRun:
         self._gen = self._script(reply, speech)
         self.delay = next(self._gen)
 
-    def advance(self) -> list[dict[str, Any]]:
-        """Run the next step (after sleeping ``delay``); return its events."""
+    def begin_approved(self, approved: list[dict[str, Any]]) -> None:
+        """Plan a response that first makes the MCP calls the client approved (``approved``:
+        the approval request items), then asks the brain."""
+        self._gen = self._script(None, None, approved)
+        self.delay = next(self._gen)
+
+    def _step(self, value: Any) -> list[Output]:
         if self.finished or self._gen is None:
             return []
         self._buf = []
         try:
-            self.delay = next(self._gen)
+            yielded = self._gen.send(value)
         except StopIteration:
             self.delay = None
+        else:
+            self._waiting = yielded is WAIT
+            self.delay = 0.0 if self._waiting else yielded
         return self._buf
 
-    def cancel(self, reason: str) -> list[dict[str, Any]]:
+    def advance(self) -> list[Output]:
+        """Run the next step (after sleeping ``delay``); return its events."""
+        return [] if self._waiting else self._step(None)
+
+    def resume(self, result: Any) -> list[Output]:
+        """Go on with the result of the command the script waits on."""
+        return self._step(result) if self._waiting else []
+
+    def _resume_hook(self) -> Any:
+        assert self.resume_hook is not None
+        return self.resume_hook
+
+    def cancel(self, reason: str) -> list[Output]:
         """Stop now: trailing done events, then ``response.done`` status ``cancelled``."""
         if self.finished:
             return []
@@ -141,7 +171,7 @@ class ResponseRun:
         self._finish("cancelled", {"type": "cancelled", "reason": reason})
         return self._buf
 
-    def fail(self, error: dict[str, Any]) -> list[dict[str, Any]]:
+    def fail(self, error: dict[str, Any]) -> list[Output]:
         """End with ``response.done`` status ``failed`` carrying ``error``."""
         if self.finished:
             return []
@@ -156,21 +186,36 @@ class ResponseRun:
     # -- the script ----------------------------------------------------------------------------
 
     def _script(
-        self, reply: BrainReply, speech: Speech | None = None
-    ) -> Generator[float, None, None]:
+        self,
+        reply: BrainReply | None,
+        speech: Speech | None = None,
+        approved: list[dict[str, Any]] | None = None,
+    ) -> Generator[Any, Any, None]:
         yield self._pacing.response_latency
-        text, calls, cut = self._within_budget(reply)
-        if text:
-            if "audio" in self.config.output_modalities:
-                yield from self._audio_item(text, speech)
-            else:
-                yield from self._text_item(text)
-        for spec in calls:
-            yield from self._call_item(spec)
-        if cut:
-            self._finish("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
-        else:
-            self._finish("completed", None)
+        if reply is None:  # the calls the client approved come first, then the brain
+            yield from self._approved_calls(approved or [])
+            reply, speech = yield from self._ask_brain()
+        for _ in range(MAX_TOOL_ROUNDS):
+            assert reply is not None
+            text, calls, cut = self._within_budget(reply)
+            if text:
+                if "audio" in self.config.output_modalities:
+                    yield from self._audio_item(text, speech)
+                else:
+                    yield from self._text_item(text)
+            functions, server_side = split_calls(BrainReply(tool_calls=calls))
+            for spec in functions:
+                yield from self._call_item(spec)
+            asked = False
+            for spec in server_side:
+                asked = (yield from self._mcp_step(spec)) or asked
+            if cut:
+                self._finish("incomplete", {"type": "incomplete", "reason": "max_output_tokens"})
+                return
+            if asked or functions or not server_side:
+                break  # the client acts next (or nothing is left to say)
+            reply, speech = yield from self._ask_brain()
+        self._finish("completed", None)
 
     def _within_budget(self, reply: BrainReply) -> tuple[str, tuple[ToolCallSpec, ...], bool]:
         text = (reply.text or "").strip()
@@ -331,6 +376,8 @@ class ResponseRun:
             part = {"type": "text", "text": opened.text}
             self._emit("response.content_part.done", **fields, content_index=0, part=part)
             item["content"] = [{"type": "output_text", "text": opened.text}]
+        elif opened.kind == "mcp" and "output" not in item and "error" not in item:
+            item["error"] = {"type": "tool_execution_error", "message": "The call was cancelled."}
         elif opened.kind == "call":
             item["arguments"] = opened.text
             if status == "completed":
@@ -342,7 +389,8 @@ class ResponseRun:
                     arguments=opened.text,
                 )
         self._out_text_tokens += text_tokens(opened.text)
-        item["status"] = status
+        if opened.kind not in ("mcp", "approval"):  # MCP items have no status
+            item["status"] = status
         self._emit(
             "response.output_item.done",
             response_id=self.id,

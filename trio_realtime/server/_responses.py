@@ -4,7 +4,8 @@ out-of-band ones), their start / steps / cancel / failure, and the per-response 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._apierror import ApiError
@@ -16,6 +17,7 @@ from .brain import BrainReply, BrainRequest
 from .config import ResponseConfig
 from .conversation import Conversation, normalize_item, snapshot
 from .faults import Faults
+from .mcp_client import McpError
 from .pacing import Pacing
 from .synth import Speech
 
@@ -87,8 +89,20 @@ class Responses:
             items.append(item)
         return items
 
-    def start(self, config: ResponseConfig, audio_ms: dict[str, float]) -> list[Output]:
-        """Create a response (raises ApiError when the default conversation is busy)."""
+    def start(
+        self,
+        config: ResponseConfig,
+        audio_ms: dict[str, float],
+        *,
+        approved: list[dict[str, Any]] | None = None,
+        mcp_annotations: Mapping[tuple[str, str], dict[str, Any]] | None = None,
+    ) -> list[Output]:
+        """Create a response (raises ApiError when the default conversation is busy).
+
+        ``approved``: MCP approval requests the client approved since the last response (the
+        response makes those calls first); ``mcp_annotations``: the listed MCP tools'
+        annotations, by ``(server_label, name)``.
+        """
         default = config.conversation == "auto"
         if default and self.active is not None:
             raise self.active_error()
@@ -107,6 +121,8 @@ class Responses:
             pacing=self._pacing,
             inputs=inputs,
         )
+        run.resume_hook = functools.partial(self.resume, run.id)
+        run.mcp_annotations = dict(mcp_annotations or {})
         self._runs[run.id] = run
         self._contexts[run.id] = context
         if default:
@@ -116,12 +132,34 @@ class Responses:
         if failure is not None:
             out += run.fail(failure)
             out += self._finished(run, rate_limited=failure["code"] == "rate_limit_exceeded")
+        elif default and approved:
+            run.begin_approved(approved)
+            out.append(StartResponse(run.id, ask_brain=False))
         else:
             out.append(StartResponse(run.id))
         return out
 
+    def resume(self, response_id: str, result: Any) -> list[Output]:
+        """The shell's answer to a command response ``response_id`` waits on: an MCP call's
+        output (or :class:`McpError`), or the brain's ``(reply, speech)``; any other exception
+        (the brain failed) fails the response."""
+        run = self._runs.get(response_id)
+        if run is None:
+            return []
+        if isinstance(result, Exception) and not isinstance(result, McpError):
+            error = {"type": "server_error", "code": "server_error", "message": str(result)}
+            return self.fail(response_id, error)
+        out = run.resume(result)
+        if run.finished:
+            out += self._finished(run)
+        return out
+
     def brain_request(
-        self, response_id: str, session: dict[str, Any], heard: dict[str, str]
+        self,
+        response_id: str,
+        session: dict[str, Any],
+        heard: dict[str, str],
+        mcp_tools: list[dict[str, Any]] | None = None,
     ) -> BrainRequest | None:
         """What the brain of ``response_id`` sees (None once the response is over)."""
         run = self._runs.get(response_id)
@@ -129,6 +167,8 @@ class Responses:
             return None
         context = self._contexts.get(response_id)
         source = context if context is not None else self._conversation.items()
+        if run.conversation is None:  # out of band: its own items are in no conversation
+            source = [*source, *run.output]
         items = []
         for original in source:
             item = copy.deepcopy(original)
@@ -140,6 +180,7 @@ class Responses:
             conversation=tuple(items),
             session=copy.deepcopy(session),
             response_overrides=copy.deepcopy(run.config.overrides),
+            mcp_tools=tuple(copy.deepcopy(mcp_tools or [])),
         )
 
     def set_reply(

@@ -44,13 +44,17 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class ToolCallSpec:
-    """One function call the assistant makes: ``name`` and ``arguments`` (mapping or JSON text).
+    """One tool call the assistant makes: ``name`` and ``arguments`` (mapping or JSON text).
 
     A ``str`` is sent verbatim as the call's ``arguments`` (so a test can send invalid JSON).
+    With ``server_label`` it is a call of a tool of that remote MCP server, which the server
+    makes itself (after the client's approval when the server's ``require_approval`` says so);
+    otherwise a function call the client answers.
     """
 
     name: str
     arguments: Mapping[str, Any] | str = attrs.field(factory=dict)
+    server_label: str | None = None
 
     def arguments_json(self) -> str:
         if isinstance(self.arguments, str):
@@ -80,11 +84,14 @@ class BrainRequest:
     - ``session``: the effective session config (as in ``session.updated``).
     - ``response_overrides``: the ``response`` object of ``response.create`` (``{}`` when none
       or when the server started the response itself, e.g. after VAD).
+    - ``mcp_tools``: the tools of the remote MCP servers this response may call, as listed
+      (each ``{"server_label", "name", "description", "parameters"}``).
     """
 
     conversation: tuple[dict[str, Any], ...]
     session: dict[str, Any]
     response_overrides: dict[str, Any] = attrs.field(factory=dict)
+    mcp_tools: tuple[dict[str, Any], ...] = ()
 
     @property
     def tools(self) -> list[dict[str, Any]]:
@@ -141,6 +148,33 @@ class BrainRequest:
                 call = calls.get(item.get("call_id"), {})
                 found.append({**item, "name": call.get("name"), "arguments": call.get("arguments")})
         return found
+
+    def mcp_results(self) -> list[dict[str, Any]]:
+        """``mcp_call`` items not yet answered by an assistant message, oldest first (each
+        carries ``output``, or ``error`` when the call failed)."""
+        return [item for item in self._unanswered() if item.get("type") == "mcp_call"]
+
+    def mcp_rejections(self) -> list[dict[str, Any]]:
+        """The approval requests the client refused (not yet answered by a message): each is
+        the ``mcp_approval_request`` item plus the ``reason`` given, if any."""
+        items = self._unanswered()
+        requests = {
+            i.get("id"): i for i in self.conversation if i.get("type") == "mcp_approval_request"
+        }
+        found = []
+        for item in items:
+            if item.get("type") == "mcp_approval_response" and item.get("approve") is False:
+                request = requests.get(item.get("approval_request_id"))
+                if request is not None:
+                    found.append({**request, "reason": item.get("reason")})
+        return found
+
+    def _unanswered(self) -> tuple[dict[str, Any], ...]:
+        tail = self.since_last_user()
+        last_message = max(
+            (i for i, item in enumerate(tail) if item.get("type") == "message"), default=-1
+        )
+        return tail[last_message + 1 :]
 
 
 BrainResult: TypeAlias = BrainReply | str

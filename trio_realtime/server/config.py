@@ -28,6 +28,8 @@ from ._check import (
     check_keys,
     required,
 )
+from ._tools_config import tool_choice as _tool_choice
+from ._tools_config import tools as _tools
 
 __all__ = [
     "DEFAULT_INSTRUCTIONS",
@@ -224,40 +226,6 @@ def _audio(value: object, path: str, session: dict[str, Any]) -> None:
         _audio_in(obj["input"], f"{path}.input", session["audio"]["input"])
     if "output" in obj:
         _audio_out(obj["output"], f"{path}.output", session["audio"]["output"], speed=True)
-
-
-def _tools(value: object, path: str) -> list[dict[str, Any]]:
-    out = []
-    for i, raw in enumerate(as_list(value, path)):
-        where = f"{path}[{i}]"
-        tool = as_object(raw, where)
-        kind = as_enum(tool.get("type", "function"), f"{where}.type", ("function", "mcp"))
-        if kind == "mcp":
-            as_str(required(tool, "server_label", where), f"{where}.server_label")
-            out.append(copy.deepcopy(tool))
-            continue
-        check_keys(tool, ("type", "name", "description", "parameters"), where)
-        norm: dict[str, Any] = {"type": "function"}
-        norm["name"] = as_str(required(tool, "name", where), f"{where}.name")
-        if "description" in tool:
-            norm["description"] = as_str(tool["description"], f"{where}.description")
-        if "parameters" in tool:
-            norm["parameters"] = copy.deepcopy(as_object(tool["parameters"], f"{where}.parameters"))
-        out.append(norm)
-    return out
-
-
-def _tool_choice(value: object, path: str) -> str | dict[str, Any]:
-    if isinstance(value, str):
-        return as_enum(value, path, ("auto", "none", "required"))
-    obj = as_object(value, path)
-    kind = as_enum(required(obj, "type", path), f"{path}.type", ("function", "mcp"))
-    if kind == "function":
-        check_keys(obj, ("type", "name"), path)
-        return {"type": "function", "name": as_str(required(obj, "name", path), f"{path}.name")}
-    check_keys(obj, ("type", "server_label", "name"), path)
-    as_str(required(obj, "server_label", path), f"{path}.server_label")
-    return dict(obj)
 
 
 def _max_tokens(value: object, path: str) -> int | str:

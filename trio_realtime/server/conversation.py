@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ._apierror import ApiError
-from ._check import as_enum, as_list, as_object, as_str, check_keys, required
+from ._check import as_bool, as_enum, as_list, as_object, as_str, check_keys, required
 from ._ids import IdFactory
 
 __all__ = ["Conversation", "NewItem", "normalize_item", "snapshot"]
@@ -81,10 +81,22 @@ def normalize_item(raw: object, path: str, ids: IdFactory) -> NewItem:
     kind = as_enum(
         required(obj, "type", path),
         f"{path}.type",
-        ("message", "function_call", "function_call_output"),
+        ("message", "function_call", "function_call_output", "mcp_approval_response"),
     )
     common = ("id", "type", "object", "status")
     item_id = as_str(obj["id"], f"{path}.id") if "id" in obj else ids.new("item")
+    if kind == "mcp_approval_response":
+        check_keys(obj, ("id", "type", "object", "approval_request_id", "approve", "reason"), path)
+        request = required(obj, "approval_request_id", path)
+        answer: dict[str, Any] = {
+            "id": item_id,
+            "type": kind,
+            "approval_request_id": as_str(request, f"{path}.approval_request_id"),
+            "approve": as_bool(required(obj, "approve", path), f"{path}.approve"),
+        }
+        if obj.get("reason") is not None:
+            answer["reason"] = as_str(obj["reason"], f"{path}.reason")
+        return NewItem(item=answer)
     if kind == "message":
         check_keys(obj, (*common, "role", "content"), path)
         role = as_enum(required(obj, "role", path), f"{path}.role", tuple(_ROLE_PARTS))

@@ -2,12 +2,14 @@
 
 In order of precedence:
 
-1. Tool outputs that no assistant message has answered yet -> a sentence using them
-   ("Paris: temp_c 18, sky cloudy."); an ``{"error": ...}`` output is reported as a failure.
+1. Tool outputs (function outputs, or MCP call results) that no assistant message has answered
+   yet -> a sentence using them ("Paris: temp_c 18, sky cloudy."); an ``{"error": ...}`` output
+   or a failed MCP call is reported as a failure; a refused MCP approval -> "OK, I won't ...".
 2. Calls still waiting for their outputs -> "I'm still waiting for ...".
 3. The latest user turn was already answered -> "Is there anything else I can help with?".
-4. A function tool the user clearly asks for (forced by ``tool_choice``; or the tool's name or a
-   word of it such as "weather" in ``get_weather``; or a keyword of its description) -> a call with
+4. A function or MCP tool the user clearly asks for (forced by ``tool_choice``; or the tool's
+   name, or the most words of it such as "weather" in ``get_weather``; or a keyword of its
+   description) -> a call with
    arguments filled from the message: places after "in/for/at" for ``city``/``location``-like
    parameters (several places -> several parallel calls unless ``parallel_tool_calls`` is
    false), the first number for numeric ones, a mentioned enum value, and the whole message for
@@ -97,12 +99,24 @@ def _choose_tool(text: str, tools: list[dict[str, Any]], choice: Any) -> dict[st
         return None
     if isinstance(choice, dict) and choice.get("type") == "function":
         return next((t for t in tools if t.get("name") == choice.get("name")), None)
+    if isinstance(choice, dict) and choice.get("type") == "mcp":
+        tools = [
+            t
+            for t in tools
+            if t.get("server_label") == choice.get("server_label")
+            and choice.get("name") in (None, t.get("name"))
+        ]
+        choice = "required"
     text_words = _words(text)
     lowered = text.lower()
     for tool in tools:
-        name_words, _ = _tool_keywords(tool)
-        if str(tool.get("name", "")).lower() in lowered or _mentions(text_words, name_words):
+        if str(tool.get("name", "")).lower() in lowered:
             return tool
+    scores = [
+        sum(_mentions(text_words, {word}) for word in _tool_keywords(tool)[0]) for tool in tools
+    ]
+    if max(scores) > 0:  # the tool most of whose name the user mentions (the first on a tie)
+        return tools[scores.index(max(scores))]
     for tool in tools:
         if _mentions(text_words, _tool_keywords(tool)[1]):
             return tool
@@ -149,7 +163,8 @@ def _fill(text: str, tool: dict[str, Any], place: str | None) -> dict[str, Any]:
 
 
 def _tool_calls(request: BrainRequest, text: str) -> list[ToolCallSpec]:
-    tool = _choose_tool(text, request.tools, request.tool_choice)
+    tools = [*request.tools, *request.mcp_tools]
+    tool = _choose_tool(text, tools, request.tool_choice)
     if tool is None:
         return []
     props = (tool.get("parameters") or {}).get("properties") or {}
@@ -161,8 +176,11 @@ def _tool_calls(request: BrainRequest, text: str) -> list[ToolCallSpec]:
     if parallel is False:
         found = found[:1]
     name = str(tool["name"])
+    label = tool.get("server_label")
     targets: list[str | None] = list(found) or [None]
-    return [ToolCallSpec(name=name, arguments=_fill(text, tool, p)) for p in targets]
+    return [
+        ToolCallSpec(name=name, arguments=_fill(text, tool, p), server_label=label) for p in targets
+    ]
 
 
 def _render_output(output: str) -> str:
@@ -228,11 +246,28 @@ def _builtin(text: str) -> str | None:
     return None
 
 
+def _mcp_outputs(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """MCP call items as the function outputs :func:`_answer_outputs` reads."""
+    outputs = []
+    for item in results:
+        error = item.get("error")
+        output = item.get("output") or ""
+        if error is not None:
+            output = orjson.dumps({"error": error.get("message", "failed")}).decode()
+        outputs.append(
+            {"name": item.get("name"), "arguments": item.get("arguments"), "output": output}
+        )
+    return outputs
+
+
 def default_brain(request: BrainRequest) -> BrainReply:
     """Answer deterministically (see the module docstring for the rules)."""
-    outputs = request.tool_outputs()
+    outputs = request.tool_outputs() + _mcp_outputs(request.mcp_results())
     if outputs:
         return BrainReply(text=_answer_outputs(outputs))
+    refused = request.mcp_rejections()
+    if refused:
+        return BrainReply(text=f"OK, I won't use {refused[-1].get('name')}.")
     tail = request.since_last_user()
     waiting = [i for i in tail if i.get("type") == "function_call"]
     answered = {i.get("call_id") for i in tail if i.get("type") == "function_call_output"}

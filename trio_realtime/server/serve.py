@@ -32,6 +32,10 @@ __all__ = ["gemini_url", "serve_local_realtime"]
 logger = logging.getLogger("trio_realtime.server")
 
 OPENAI_PATH = "/v1/realtime"
+#: Azure OpenAI's paths: GA (``?model=<deployment>``) and versioned
+#: (``?api-version=...&deployment=<deployment>``).
+AZURE_PATH = "/openai/v1/realtime"
+AZURE_VERSIONED_PATH = "/openai/realtime"
 MAX_MESSAGE_BYTES = 24 * 2**20  # a 15 MiB append, base64-encoded, plus the JSON around it
 # What a client that goes away mid-handshake raises (it must never reach the server's nursery).
 _HANDSHAKE_ERRORS = (
@@ -122,6 +126,8 @@ class _Server:
         self.store = SessionStore()
         self.routes: dict[str, Callable[[WebSocketRequest, str], Awaitable[None]]] = {
             OPENAI_PATH: self._serve_openai,
+            AZURE_PATH: self._serve_openai,
+            AZURE_VERSIONED_PATH: self._serve_azure_versioned,
         }
         for version in API_VERSIONS:
             self.routes[gemini_path(version)] = functools.partial(self._serve_gemini, version)
@@ -152,7 +158,19 @@ class _Server:
         number = self.connections
         return number, self.faults if self.faults.applies_to(number) else None
 
-    async def _serve_openai(self, request: WebSocketRequest, query: str) -> None:
+    async def _serve_azure_versioned(self, request: WebSocketRequest, query: str) -> None:
+        """Azure's versioned path: ``api-version`` and ``deployment`` are required."""
+        params = parse_qs(query)
+        missing = [name for name in ("api-version", "deployment") if not params.get(name)]
+        if missing:
+            message = f"Missing required query parameter(s): {', '.join(missing)}."
+            await _reject(request, 400, _json_error(message, "BadRequest"))
+            return
+        await self._serve_openai(request, query, model=params["deployment"][0])
+
+    async def _serve_openai(
+        self, request: WebSocketRequest, query: str, *, model: str | None = None
+    ) -> None:
         if self.require_api_key is not None:
             key = _api_key(request)
             if key is None:
@@ -169,7 +187,7 @@ class _Server:
                 )
                 await _reject(request, 401, _json_error(message, "invalid_api_key"))
                 return
-        model = parse_qs(query).get("model", ["gpt-realtime"])[0]
+        model = model or parse_qs(query).get("model", ["gpt-realtime"])[0]
         beta = any(
             name.lower() == b"openai-beta" and b"realtime" in value.lower()
             for name, value in request.headers

@@ -25,10 +25,11 @@ from ._audio_input import InputAudio, decode_to_pcm16, sample_rate_of
 from ._check import as_str, check_keys, required
 from ._commands import ArmIdleTimer, Close, Output, Timer, Transcribe
 from ._ids import IdFactory
+from ._mcp import McpLists, pending_approvals
 from ._response import ResponseRun
 from ._responses import Responses
 from .brain import BrainReply, BrainRequest
-from .config import apply_session_update, default_session, resolve_response
+from .config import ResponseConfig, apply_session_update, default_session, resolve_response
 from .conversation import Conversation
 from .faults import Faults
 from .limits import Limits
@@ -80,6 +81,7 @@ class RealtimeServerState:
             model=model,
             on_finished=self._response_finished,
         )
+        self.mcp = McpLists(self.conversation, self.ids)
         self.heard: dict[str, str] = {}
         self.speech_item: str | None = None
         self._speech_start_ms = 0.0
@@ -170,6 +172,7 @@ class RealtimeServerState:
         inp = self.input_config
         self.audio.configure(inp["format"], inp["turn_detection"])
         out: list[Output] = [self.ids.event("session.updated", session=self.session)]
+        out += self.mcp.refresh(self.session["tools"])
         detector = inp["turn_detection"]
         if detector and detector.get("idle_timeout_ms") and self.responses.active is None:
             out.append(self.arm_idle(detector["idle_timeout_ms"] / 1000.0))
@@ -239,7 +242,7 @@ class RealtimeServerState:
 
     def _on_response_create(self, event: dict[str, Any]) -> list[Output]:
         config = resolve_response(self.session, event.get("response"))
-        out = self.responses.start(config, self.audio_ms_by_item())
+        out = self.start_response(config)
         self.idle_generation += 1
         return out
 
@@ -254,10 +257,25 @@ class RealtimeServerState:
             )
         return self.responses.cancel(run, "client_cancelled")
 
+    def start_response(self, config: ResponseConfig) -> list[Output]:
+        """Start a response (``ApiError`` when the default conversation is busy): the MCP
+        servers of its tools not listed yet are listed first; a default-conversation response
+        first makes the MCP calls the client approved."""
+        if config.conversation == "auto" and self.responses.active is not None:
+            raise self.responses.active_error()
+        out = self.mcp.refresh(config.tools)
+        approved = pending_approvals(self.conversation) if config.conversation == "auto" else []
+        return out + self.responses.start(config, self.audio_ms_by_item(), approved=approved)
+
     # -- driving responses (called by the shell for a StartResponse) -----------------------------
 
     def brain_request(self, response_id: str) -> BrainRequest | None:
-        return self.responses.brain_request(response_id, self.session, self.heard)
+        run = self.responses.get(response_id)
+        if run is None:
+            return None
+        tools = self.mcp.tools_for(run.config.tools)
+        run.mcp_annotations = {(t["server_label"], t["name"]): t["annotations"] for t in tools}
+        return self.responses.brain_request(response_id, self.session, self.heard, tools)
 
     def set_reply(
         self, response_id: str, reply: BrainReply, speech: Speech | None = None
@@ -339,9 +357,7 @@ class RealtimeServerState:
         ]
         self.heard[item_id] = ""
         out += self.commit_audio(item_id, self.audio.take_all(), transcribe=False)
-        return out + self.responses.start(
-            resolve_response(self.session, None), self.audio_ms_by_item()
-        )
+        return out + self.start_response(resolve_response(self.session, None))
 
     def timer_fired(self, name: str) -> list[Output]:
         return self.expire() if name == "expire" else []
@@ -427,7 +443,5 @@ class RealtimeServerState:
         ]
         out += self.commit_audio(item_id, self.audio.take(self._speech_start_ms, event.at_ms))
         if detector.get("create_response", True) and self.responses.active is None:
-            out += self.responses.start(
-                resolve_response(self.session, None), self.audio_ms_by_item()
-            )
+            out += self.start_response(resolve_response(self.session, None))
         return out

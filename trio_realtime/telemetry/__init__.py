@@ -36,6 +36,8 @@ from ._names import (
     TTS_CHUNK,
     TTS_COMPLETE,
     TTS_START,
+    TURN_START,
+    TURN_STOP,
     Name,
 )
 
@@ -56,6 +58,8 @@ __all__ = [
     "TTS_CHUNK",
     "TTS_COMPLETE",
     "TTS_START",
+    "TURN_START",
+    "TURN_STOP",
     "Handler",
     "HandlerInfo",
     "Name",

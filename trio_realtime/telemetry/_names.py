@@ -25,27 +25,41 @@ __all__ = [
     "TTS_CHUNK",
     "TTS_COMPLETE",
     "TTS_START",
+    "TURN_START",
+    "TURN_STOP",
     "Name",
 ]
 
 Name = tuple[str, ...]
 
-#: A session opened (metadata: ``session_id``, ``model``, ``provider``).
+#: A session opened (metadata: ``session_id``, ``model``, ``provider``, ``agent``).
 SESSION_START: Final[Name] = ("realtime", "session", "start")
-#: A session ended (measurements: ``duration_s``; metadata: ``session_id``, ``reason``).
+#: A session ended (measurements: ``duration_s``; metadata: ``session_id``, ``reason``,
+#: ``code``, ``message``).
 SESSION_STOP: Final[Name] = ("realtime", "session", "stop")
-#: A session error (metadata: ``session_id``, ``code``, ``recoverable``).
+#: A session error (metadata: ``session_id``, ``code``, ``recoverable``; content: ``message``).
 SESSION_ERROR: Final[Name] = ("realtime", "session", "error")
-#: One audio frame sent (measurements: ``bytes``, ``duration_ms``).
+#: One audio frame sent (measurements: ``bytes``, ``duration_ms``; metadata: ``session_id``).
 AUDIO_SENT: Final[Name] = ("realtime", "audio", "sent")
-#: One audio delta received (measurements: ``bytes``, ``duration_ms``).
+#: One audio delta received (measurements: ``bytes``, ``duration_ms``; metadata:
+#: ``session_id``, ``turn_id``, ``item_id``).
 AUDIO_RECEIVED: Final[Name] = ("realtime", "audio", "received")
-#: A tool call dispatched (metadata: ``name``, ``call_id``, ``turn_id``).
+#: A tool call dispatched (metadata: ``session_id``, ``turn_id``, ``call_id``, ``name``;
+#: content: ``arguments``).
 TOOL_CALL: Final[Name] = ("realtime", "tool", "call")
-#: A tool call finished (measurements: ``duration_s``; metadata: ``name``, ``call_id``, ``ok``).
+#: A tool call finished (measurements: ``duration_s``; metadata: ``session_id``, ``turn_id``,
+#: ``call_id``, ``name``, ``ok``; content: ``result`` or ``error``).
 TOOL_RESULT: Final[Name] = ("realtime", "tool", "result")
-#: An agent handed the conversation to another (metadata: ``from_agent``, ``to_agent``).
+#: An agent handed the conversation to another (metadata: ``session_id``, ``from_agent``,
+#: ``to_agent``).
 AGENT_HANDOFF: Final[Name] = ("realtime", "agent", "handoff")
+#: An assistant turn (one response) started (metadata: ``session_id``, ``turn_id``).
+TURN_START: Final[Name] = ("realtime", "turn", "start")
+#: An assistant turn ended (measurements: ``duration_s``, the usage's ``input_tokens``,
+#: ``output_tokens``, ``cached_tokens``..., and ``time_to_first_audio_s`` /
+#: ``time_to_first_text_s`` when known; metadata: ``session_id``, ``turn_id``, ``status``,
+#: ``status_reason``).
+TURN_STOP: Final[Name] = ("realtime", "turn", "stop")
 #: A voice pipeline run started (metadata: ``run_id``, ``workflow_name``, ``mode``).
 PIPELINE_START: Final[Name] = ("voice", "pipeline", "start")
 #: A voice pipeline run ended (measurements: ``duration_s``, ``turns``, ``errors``).
@@ -71,6 +85,8 @@ ALL: Final[tuple[Name, ...]] = (
     TOOL_CALL,
     TOOL_RESULT,
     AGENT_HANDOFF,
+    TURN_START,
+    TURN_STOP,
     PIPELINE_START,
     PIPELINE_STOP,
     STT_START,
