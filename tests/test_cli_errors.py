@@ -149,7 +149,7 @@ def test_missing_key(
         ),
         (["--url", f"ws://h:1{GEMINI_PATH}"], "is a Gemini Live endpoint"),
         (["--url", "https://h:1/v1/realtime"], "must be a ws:// or wss:// URL"),
-        (["--provider", "azure"], "unknown provider 'azure'"),
+        (["--provider", "anthropic"], "unknown provider 'anthropic'"),
     ],
 )
 def test_options_that_make_no_target(
