@@ -68,7 +68,8 @@ def tests(session: nox.Session) -> None:
     """The test suite on every supported Python found (CI: all of them)."""
     _need_python(session)
     session.install("-e", ".[test]")
-    args = session.posargs or ["-m", "not soak"]  # (the soak runs once: nox -s soak)
+    # On all cores; the soak runs once, in its own session (nox -s soak).
+    args = session.posargs or ["-n", "auto", "-m", "not soak"]
     session.run("pytest", "-q", "-p", "no:cacheprovider", *args)
 
 

@@ -105,7 +105,7 @@ class Opaque:
         (2**70, "64-bit"),
         (object(), "object"),
     ],
-    ids=repr,
+    ids=["bytes", "nested-bytearray", "opaque", "nested-opaque", "int-over-64-bits", "object"],
 )
 def test_unserializable_raises_tool_result_error_naming_the_type(
     value: Any, type_name: str
