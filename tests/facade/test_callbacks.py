@@ -92,6 +92,32 @@ async def test_text_answers_reach_on_transcript(autojump_clock: trio.testing.Moc
     assert calls.of("on_audio") == []
 
 
+async def test_out_of_band_answers_stay_out_of_the_callbacks(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    calls = Calls()
+    voice, gateway = make_voice(calls)
+    async with voice.connect() as session:
+        turns = session.subscribe(kinds={"assistant_turn_started"})
+        await session.create_response(rt.ResponseOptions(out_of_band=True, modalities=["text"]))
+        oob = frames.response_created("resp_oob")
+        oob["response"]["conversation_id"] = None  # how the server marks an out-of-band response
+        await peer_of(gateway).send(
+            oob,
+            frames.audio_delta("resp_oob", "item_oob", PCM[9]),
+            *frames.text_turn("resp_oob", "item_oob", "positive")[1:],
+        )
+        await peer_of(gateway).send(*audio_answer("resp_1", ["Hi."], PCM[:1]))
+        await trio.sleep(1)
+        started = [await turns.receive(), await turns.receive()]
+    assert [(e.turn_id, e.out_of_band) for e in started] == [  # type: ignore[union-attr]
+        ("resp_oob", True),
+        ("resp_1", False),
+    ]
+    assert calls.of("on_audio") == [(PCM[0],)]
+    assert calls.of("on_transcript") == [("Hi.", False), ("Hi.", True)]
+
+
 async def test_tool_calls_get_exactly_one_output_each(
     autojump_clock: trio.testing.MockClock,
 ) -> None:

@@ -212,3 +212,30 @@ def test_turn_memory_is_bounded() -> None:
             ],
         )
     assert len(progress._status) <= 64 and len(progress._interrupted) <= 64
+
+
+def test_out_of_band_responses_are_neither_streamed_nor_waited_for() -> None:
+    progress = RunProgress(vad_responds=True, transcripts=False)
+    items = feed(
+        progress,
+        [
+            *speech(),
+            rt.AssistantTurnStarted(turn_id="oob", out_of_band=True, metadata={"k": "v"}),
+            audio("oob"),
+            rt.AssistantText(turn_id="oob", item_id="o1", text="positive"),
+        ],
+    )
+    assert items == []
+    # The out-of-band turn is running, yet it is not the answer the user's speech expects.
+    assert progress.waiting_for() == "an answer"
+    items = feed(progress, [started("r1"), audio("r1", bytes(4800))])
+    assert progress.waiting_for() == "the answer to finish"
+    items += feed(progress, [completed("r1"), completed("oob")])
+    assert items == [rt.AudioChunk(bytes(4800), 100.0, False), rt.AudioChunk(b"", 0.0, True)]
+    assert progress.waiting_for() is None
+
+
+def test_an_out_of_band_turn_still_running_does_not_hold_run_open() -> None:
+    progress = RunProgress(vad_responds=False, transcripts=False)
+    feed(progress, [rt.AssistantTurnStarted(turn_id="oob", out_of_band=True)])
+    assert progress.waiting_for() is None

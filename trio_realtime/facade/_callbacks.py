@@ -16,6 +16,8 @@ Per kind, events are delivered one at a time and in order; there is no order acr
   dropped (``drop_oldest``) and ``on_error`` gets a :class:`CallbackOverflowError` with the
   number lost, so nothing is lost silently and the session never waits. ``on_tool_call``'s feed
   is lossless (``block``): its task only starts one task per call and never waits on your code.
+- ``on_audio`` and ``on_transcript`` carry the default conversation: the audio and text of
+  out-of-band responses (``ResponseOptions(out_of_band=True)``) are left to the session's events.
 
 Cancellation: the tasks live in the nursery given to :meth:`CallbackRunner.start` (the one
 ``RealtimeVoice.connect()`` owns); cancelling it cancels async callbacks, and abandons a sync
@@ -48,6 +50,7 @@ from ..events import (
     ToolCallFailed,
 )
 from ..tools._introspect import is_async_callable
+from ._band import OutOfBandTurns
 from ._errors import CallbackError, CallbackOverflowError, SessionError
 from ._models import ToolCallRequest
 
@@ -58,8 +61,15 @@ log = logging.getLogger("trio_realtime.facade")
 #: The callback names, as the decorators spell them.
 CALLBACKS = ("on_audio", "on_transcript", "on_tool_call", "on_error", "on_interrupted")
 
+_AUDIO_KINDS = frozenset({"assistant_turn_started", "assistant_audio_delta"})
 _TRANSCRIPT_KINDS = frozenset(
-    {"assistant_transcript_delta", "assistant_text_delta", "assistant_transcript", "assistant_text"}
+    {
+        "assistant_turn_started",
+        "assistant_transcript_delta",
+        "assistant_text_delta",
+        "assistant_transcript",
+        "assistant_text",
+    }
 )
 
 
@@ -113,9 +123,11 @@ class CallbackRunner:
         the delivering tasks in ``nursery``."""
         has = self._callbacks.__contains__
         if has("on_audio"):
-            self._feed(nursery, "on_audio", {"assistant_audio_delta"}, "drop_oldest", self._audio)
+            audio = functools.partial(self._audio, OutOfBandTurns())
+            self._feed(nursery, "on_audio", _AUDIO_KINDS, "drop_oldest", audio)
         if has("on_transcript"):
-            self._feed(nursery, "on_transcript", _TRANSCRIPT_KINDS, "drop_oldest", self._text)
+            text = functools.partial(self._text, OutOfBandTurns())
+            self._feed(nursery, "on_transcript", _TRANSCRIPT_KINDS, "drop_oldest", text)
         if has("on_interrupted"):
             self._feed(nursery, "on_interrupted", {"interrupted"}, "drop_oldest", self._interrupt)
         if has("on_tool_call"):
@@ -190,11 +202,14 @@ class CallbackRunner:
 
     # -- the callbacks --------------------------------------------------------------------------
 
-    async def _audio(self, event: SessionEvent) -> None:
-        if isinstance(event, AssistantAudioDelta):
+    async def _audio(self, out_of_band: OutOfBandTurns, event: SessionEvent) -> None:
+        in_band = not out_of_band.owns(event)
+        if in_band and isinstance(event, AssistantAudioDelta):
             await self._call("on_audio", event.pcm)
 
-    async def _text(self, event: SessionEvent) -> None:
+    async def _text(self, out_of_band: OutOfBandTurns, event: SessionEvent) -> None:
+        if out_of_band.owns(event):
+            return
         if isinstance(event, (AssistantTranscriptDelta, AssistantTextDelta)):
             await self._call("on_transcript", event.delta, False)
         elif isinstance(event, (AssistantTranscript, AssistantText)):

@@ -17,6 +17,9 @@ silence for a VAD, or a commit for push-to-talk), and then
 - and, only while waiting a short grace period, no user transcript is due (input
   transcription on: one per ``user_speech_stopped`` item or push-to-talk commit, until its
   ``user_transcript`` or a failure naming the item).
+
+Out-of-band responses are not the conversation: their events make no stream items and nobody
+waits for them (:mod:`._band`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from ..events import (
     UserTranscript,
     UserTranscriptDelta,
 )
+from ._band import OutOfBandTurns
 from ._models import AudioChunk, TranscriptDelta, VoiceItem
 
 __all__ = ["STREAM_KINDS", "RunProgress"]
@@ -104,6 +108,7 @@ class RunProgress:
         self._audio_rates: dict[str, int] = {}  # turns that sent audio -> its sample rate
         self._due_items: set[str] = set()  # user items whose transcript is due
         self._due_commits = 0  # push-to-talk commits whose transcript is due
+        self._out_of_band = OutOfBandTurns()
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -116,6 +121,8 @@ class RunProgress:
 
     def observe(self, event: SessionEvent) -> list[VoiceItem]:
         """Account for ``event``; return the stream items it makes (possibly none)."""
+        if self._out_of_band.owns(event):
+            return []
         if isinstance(event, AssistantAudioDelta):
             self._audio_rates[event.turn_id] = event.sample_rate
             return [AudioChunk.from_pcm(event.pcm, event.sample_rate)]
