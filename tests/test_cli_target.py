@@ -22,6 +22,8 @@ VARIABLES = (
     "GOOGLE_API_KEY",
     "GEMINI_API_KEY",
     "GOOGLE_GEMINI_BASE_URL",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_API_KEY",
 )
 GEMINI_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 
@@ -147,7 +149,13 @@ def test_an_explicit_provider_url_still_needs_its_key() -> None:
 @pytest.mark.parametrize(
     ("provider", "url", "message"),
     [
-        ("nope", None, "unknown provider 'nope': expected one of local, openai, gemini, google"),
+        (
+            "nope",
+            None,
+            "unknown provider 'nope': expected one of local, openai, gemini, google, azure",
+        ),
+        ("azure", None, "no Azure endpoint: pass endpoint=... or set AZURE_OPENAI_ENDPOINT"),
+        ("azure", "my-resource.openai.azure.com", "must be the Azure resource"),
         ("local", "http://127.0.0.1:9/v1/realtime", "must be a ws:// or wss:// URL"),
         ("gemini", "127.0.0.1:9", "must be a ws:// or wss:// URL"),
         ("local", "ws:///v1/realtime", "must be a ws:// or wss:// URL"),
@@ -205,3 +213,41 @@ async def test_no_speech_forces_the_synthetic_voice(tmp_path: pathlib.Path) -> N
     wav = read_wav(await voices.say("Hello there.", tmp_path / "hello.wav"))
     assert wav.sample_rate == 24_000
     assert 1.1 < wav.duration_ms / 1000 < 5  # 0.3 s lead + speech + 0.8 s tail
+
+
+def test_azure_reads_its_endpoint_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
+    with pytest.raises(TargetError, match="--provider azure needs AZURE_OPENAI_API_KEY"):
+        Target.from_args("azure", None, "my-deployment")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-secret-value")
+    target = Target.from_args("azure", None, "my-deployment")
+    gateway = target.gateway(None)
+    assert isinstance(gateway, rt.AzureOpenAIGateway) and gateway.has_api_key
+    assert gateway.endpoint(target.model) == (
+        "wss://my-resource.openai.azure.com/openai/v1/realtime?model=my-deployment"
+    )
+    assert target.describe() == "Azure OpenAI Realtime (my-deployment)"
+    assert "azure-secret-value" not in repr(target) + repr(gateway) + target.describe()
+
+
+async def test_azure_with_url_talks_to_a_resource_elsewhere() -> None:
+    """--provider azure --url: Azure's paths on the local server, with no key needed there."""
+    from trio_realtime.testing import start_local_server
+
+    config = rt.Config(modalities=["text"], turn_detection=None)
+    with trio.fail_after(30):
+        async with trio.open_nursery() as nursery:
+            server = await start_local_server(nursery)
+            resource = server.url.replace("ws://", "http://").removesuffix("/v1/realtime")
+            target = Target.from_args("azure", resource, "my-deployment")
+            assert target.describe() == f"Azure OpenAI Realtime at {resource} (my-deployment)"
+            async with (
+                target.open() as gateway,
+                rt.Broker(target.model, gateway=gateway, config=config).connect() as session,
+            ):
+                assert isinstance(gateway, rt.AzureOpenAIGateway)
+                await session.send_text("Hello?")
+                async for event in session.events():
+                    if event.kind == "assistant_turn_completed":
+                        break
+            nursery.cancel_scope.cancel()

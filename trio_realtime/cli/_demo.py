@@ -312,7 +312,7 @@ async def run_demo(
 
         options["pacing"] = Pacing(audio_speed=4.0 if realtime else math.inf)
     async with target.open(**options) as gateway:
-        if target.embedded:
+        if target.embedded and not isinstance(gateway, rt.AzureOpenAIGateway):
             tl.info(f"server: {gateway.url}")
         demo = _Demo(
             broker=rt.Broker(target.model, gateway=gateway, config=config),

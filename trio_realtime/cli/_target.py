@@ -8,11 +8,15 @@ openai     OpenAI's Realtime API                           ``OPENAI_API_KEY``
 gemini     the embedded local server, Gemini Live path     none
 google     Google's Gemini Live API                        ``GOOGLE_API_KEY`` or
                                                            ``GEMINI_API_KEY``
+azure      Azure OpenAI's Realtime API at                  ``AZURE_OPENAI_API_KEY``
+           ``AZURE_OPENAI_ENDPOINT``
 =========  ==============================================  ===========================
 
-``--url`` replaces the endpoint: a Gemini Live one with ``gemini``/``google``, an OpenAI
-Realtime one otherwise. ``OPENAI_BASE_URL`` and ``GOOGLE_GEMINI_BASE_URL`` are honoured as the
-gateways honour them. Everything is checked before anything connects (:class:`TargetError`).
+``--url`` replaces the endpoint: a Gemini Live one with ``gemini``/``google``, the Azure
+resource (``https://NAME.openai.azure.com``) with ``azure``, an OpenAI Realtime one otherwise.
+With ``azure``, ``--model`` names the deployment. ``OPENAI_BASE_URL`` and
+``GOOGLE_GEMINI_BASE_URL`` are honoured as the gateways honour them. Everything is checked
+before anything connects (:class:`TargetError`).
 """
 
 from __future__ import annotations
@@ -43,13 +47,15 @@ PROVIDERS: dict[str, WireProtocol] = {
     "openai": "openai",
     "gemini": "gemini",
     "google": "gemini",
+    "azure": "openai",
 }
-_KEYS: dict[WireProtocol, str] = {
+_KEYS = {
     "openai": "OPENAI_API_KEY",
     "gemini": "GOOGLE_API_KEY or GEMINI_API_KEY",
+    "azure": "AZURE_OPENAI_API_KEY",
 }
 _PROVIDER_HOSTS = ("api.openai.com", GEMINI_HOST)  # where the gateways require a key
-Gateway = rt.OpenAIGateway | rt.GeminiGateway
+Gateway = rt.OpenAIGateway | rt.GeminiGateway | rt.AzureOpenAIGateway
 
 
 class TargetError(ValueError):
@@ -64,23 +70,30 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         metavar="{" + ",".join(PROVIDERS) + "}",
         help="local: the embedded local server (default); openai: OpenAI (OPENAI_API_KEY); "
         "gemini: the embedded local server's Gemini Live path; google: Google's Gemini Live "
-        "(GOOGLE_API_KEY or GEMINI_API_KEY)",
+        "(GOOGLE_API_KEY or GEMINI_API_KEY); azure: Azure OpenAI (AZURE_OPENAI_ENDPOINT, "
+        "AZURE_OPENAI_API_KEY)",
     )
     parser.add_argument(
         "--url",
         help="an endpoint of the provider's protocol instead (Gemini Live with gemini/google, "
-        "OpenAI Realtime otherwise)",
+        "the Azure resource with azure, OpenAI Realtime otherwise)",
     )
     parser.add_argument(
         "--model",
         help=f"default {MODEL_DEFAULTS['openai'].default_model} "
-        f"(gemini/google: {MODEL_DEFAULTS['gemini'].default_model})",
+        f"(gemini/google: {MODEL_DEFAULTS['gemini'].default_model}; azure: the deployment)",
     )
 
 
 def _check_url(url: str, provider: str, protocol: WireProtocol) -> None:
     parts = urlsplit(url)
     shown = redact_url(url)  # a key may sit in the query (?key=...)
+    if provider == "azure":
+        if parts.scheme not in ("https", "http", "wss", "ws") or not parts.hostname:
+            raise TargetError(
+                f"--url must be the Azure resource (https://NAME.openai.azure.com), not {shown!r}"
+            )
+        return
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise TargetError(f"--url must be a ws:// or wss:// URL, not {shown!r}")
     gemini_path = "BidiGenerateContent" in parts.path
@@ -94,6 +107,13 @@ def _check_url(url: str, provider: str, protocol: WireProtocol) -> None:
             f"--url {shown} is an OpenAI Realtime endpoint, but --provider {provider} speaks "
             "Gemini Live: drop --provider, or give a Gemini Live URL"
         )
+
+
+def _needs_key(gateway: Gateway) -> bool:
+    """Whether the gateway dials a provider's own host (elsewhere a key is optional)."""
+    if isinstance(gateway, rt.AzureOpenAIGateway):
+        return (urlsplit(gateway.endpoint("-")).hostname or "").endswith(".azure.com")
+    return urlsplit(gateway.url).hostname in _PROVIDER_HOSTS
 
 
 @attrs.frozen(kw_only=True)
@@ -124,9 +144,10 @@ class Target:
                 gateway = target.gateway(None)  # reads the key and any *_BASE_URL variable
             except ValueError as exc:  # e.g. a *_BASE_URL that is not a URL
                 raise TargetError(str(exc)) from None
-            if not gateway.has_api_key and urlsplit(gateway.url).hostname in _PROVIDER_HOSTS:
+            if not gateway.has_api_key and _needs_key(gateway):
                 who = f"--provider {provider}" if url is None else redact_url(url)
-                raise TargetError(f"{who} needs {_KEYS[protocol]} in the environment")
+                needs = _KEYS["azure" if provider == "azure" else protocol]
+                raise TargetError(f"{who} needs {needs} in the environment")
         return target
 
     @property
@@ -142,13 +163,15 @@ class Target:
     def describe(self) -> str:
         """Where the session goes, for a title line."""
         if self.url is not None:
-            name = "Gemini Live" if self.protocol == "gemini" else "OpenAI Realtime"
+            name = {"gemini": "Gemini Live", "openai": "OpenAI Realtime"}[self.protocol]
+            name = "Azure OpenAI Realtime" if self.provider == "azure" else name
             return f"{name} at {redact_url(self.url)} ({self.model})"
         return {
             "local": "embedded local server, OpenAI Realtime protocol (no API key, no network)",
             "gemini": "embedded local server, Gemini Live protocol (no API key, no network)",
             "openai": f"OpenAI Realtime ({self.model})",
             "google": f"Google Gemini Live ({self.model})",
+            "azure": f"Azure OpenAI Realtime ({self.model})",
         }[self.provider]
 
     def gateway(self, local_url: str | None) -> Gateway:
@@ -161,6 +184,8 @@ class Target:
             key = ""  # the local server needs none: never send it the environment's
         if self.protocol == "gemini":
             return rt.GeminiGateway(url=url, api_key=key)
+        if self.provider == "azure":
+            return rt.AzureOpenAIGateway(endpoint=url, deployment=self.model)
         return rt.OpenAIGateway(url=url, api_key=key)
 
     @asynccontextmanager
