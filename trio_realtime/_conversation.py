@@ -24,6 +24,7 @@ from .events import (
     AssistantTranscript,
     AssistantTranscriptDelta,
     AssistantTurnStarted,
+    Error,
     SessionEvent,
     ToolBatchSubmitted,
     ToolCallArgsDelta,
@@ -46,7 +47,10 @@ from .history import (
 )
 from .tools import ToolResultError, encode_error, encode_result
 
-__all__ = ["LOGGED_EVENTS", "ConversationLog"]
+__all__ = ["LOGGED_EVENTS", "REJECTED_COMMIT", "ConversationLog"]
+
+#: The error code of a commit the server refused (OpenAI: the input buffer held too little audio).
+REJECTED_COMMIT = "input_audio_buffer_commit_empty"
 
 
 @attrs.define
@@ -112,6 +116,7 @@ class ConversationLog:
             ToolCallCompleted: self._on_call_completed,
             ToolCallFailed: self._on_call_failed,
             ToolBatchSubmitted: self._on_batch_submitted,
+            Error: self._on_error,
         }
         if seed is not None:
             self._complete = seed.complete
@@ -141,6 +146,13 @@ class ConversationLog:
     def _on_turn_started(self, event: AssistantTurnStarted) -> None:
         if event.out_of_band:
             _bounded_set(self._out_of_band, event.turn_id, None, self._max)
+
+    def _on_error(self, event: Error) -> None:
+        # A rejected commit makes no item: forget its place (an empty buffer is rejected, and
+        # only the latest commit can find the buffer empty, so the newest place is its own).
+        if event.code == REJECTED_COMMIT and self._unbound:
+            entry = self._unbound.pop()
+            self._entries = deque(e for e in self._entries if e is not entry)
 
     def _user(self, item_id: str) -> _User:
         entry = self._users.get(item_id)

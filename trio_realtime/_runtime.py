@@ -235,6 +235,7 @@ class SessionRuntime:
         if message != event.message:
             event = attrs.evolve(event, message=message)
         self._note_error(event)
+        self.log.observe(event)  # a refused commit leaves no place in the conversation
         self.fanout.publish(event)
 
     def _publish_redacted_data(

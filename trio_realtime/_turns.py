@@ -213,7 +213,7 @@ class TurnMachine:
         turn = self._turns[event.turn_id] = _Turn(event.turn_id, out_of_band=event.out_of_band)
         if not event.out_of_band:
             self._current = turn
-            self._forget_old_turns()
+        self._forget_old_turns()  # (also here: a session may run only out-of-band responses)
         return [event]
 
     def _on_response_done(self, event: AssistantTurnCompleted, now: float) -> list[Action]:

@@ -158,3 +158,12 @@ def test_out_of_band_answers_stay_out_of_the_history() -> None:
     ):
         log.observe(event)
     assert [getattr(i, "text", None) for i in log.snapshot().items] == ["hi", "Hello!"]
+
+
+def test_a_session_of_only_out_of_band_responses_keeps_bounded_turn_state() -> None:
+    m = machine()
+    for n in range(200):
+        m.request_response(OOB)
+        m.apply(AssistantTurnStarted(turn_id=f"o{n}", out_of_band=True), float(n))
+        m.apply(AssistantTurnCompleted(turn_id=f"o{n}", status="completed", out_of_band=True), n)
+    assert len(m._turns) <= 2  # the running one and, at most, the last finished one

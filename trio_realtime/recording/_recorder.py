@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Sequence
 from typing import IO, Any
 
 import trio
@@ -225,6 +226,20 @@ class RecordingTransport:
             await self._sink.wait_room()
         self._sink.frame("send", message)
         await self._inner.send_message(message)
+
+    async def send_messages(self, messages: Sequence[str | bytes]) -> None:
+        """Record then send a batch: one write when the wrapped transport batches (so recording
+        keeps the session's write batching), else one message at a time."""
+        if self._sink.full:
+            await self._sink.wait_room()
+        for message in messages:
+            self._sink.frame("send", message)
+        send_many = getattr(self._inner, "send_messages", None)
+        if send_many is not None:
+            await send_many(messages)
+            return
+        for message in messages:
+            await self._inner.send_message(message)
 
     async def receive_message(self) -> str | bytes:
         if self._sink.full:

@@ -77,6 +77,7 @@ class GeminiServerState:
         self.history = History()
         self.faults = faults
         self.store = store if store is not None else SessionStore()
+        self._last_handle: str | None = None  # the newest resumption handle given
         self._pacing = pacing if pacing is not None else Pacing()
         limits = limits if limits is not None else Limits()
         self._input = ActivityDetector(
@@ -151,6 +152,7 @@ class GeminiServerState:
             if saved is None:
                 raise invalid_argument()  # unknown or expired handle
             self.history = saved
+            self._last_handle = setup.resume_handle
         self.setup = setup
         self._input.configure(automatic=setup.automatic_activity, settings=setup.vad)
         self._seeding = setup.history_in_client_content
@@ -369,7 +371,8 @@ class GeminiServerState:
 
     def _resumption_update(self) -> dict[str, Any]:
         handle = base64.urlsafe_b64encode(self._rng.randbytes(24)).decode()
-        self.store.save(handle, self.history)
+        self.store.save(handle, self.history, after=self._last_handle)
+        self._last_handle = handle
         return {"sessionResumptionUpdate": {"newHandle": handle, "resumable": True}}
 
     def _failure_reason(self, code: str) -> str:
