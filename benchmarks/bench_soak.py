@@ -6,7 +6,9 @@ for ``--duration`` wall-clock seconds: synthetic speech goes in as 20 ms frames,
 so a higher factor is the same conversation, compressed), the server's VAD ends each user turn
 and the assistant answers in audio; every ``--barge-every``-th turn the user talks over the
 answer (a barge-in: ``interrupted``, truncation). Every ``--interval`` seconds it samples the
-RSS and the open file descriptors of this process (the client) and of the server.
+RSS and the open file descriptors of this process (the client) and of the server. The server
+keeps ``--server-retained-audio`` seconds of audio (60; its default is 600), so its memory
+levels off within the warm-up and what grows after it is a leak.
 
 Verdict: after ``--warmup`` seconds, a least-squares line is fitted to each RSS series; the
 growth it predicts over the measured window must stay within ``--max-growth-mib`` (client and
@@ -173,9 +175,11 @@ class Conversation:
 
 
 @contextlib.contextmanager
-def local_server(audio_speed: float) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def local_server(
+    audio_speed: float, retained_audio: float
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     command = [sys.executable, "-m", "trio_realtime", "serve", "--port", "0"]
-    command += ["--audio-speed", str(audio_speed)]
+    command += ["--audio-speed", str(audio_speed), "--retained-audio", str(retained_audio)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
@@ -265,6 +269,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-server-growth-mib", type=float, default=16.0)
     parser.add_argument("--max-fd-growth", type=int, default=4)
     parser.add_argument("--audio-speed", type=float, default=4.0, help="the server's pacing")
+    parser.add_argument(
+        "--server-retained-audio",
+        type=float,
+        default=60.0,
+        help="seconds of audio the server keeps (serve --retained-audio): small, so its memory "
+        "levels off within the warm-up and any growth after it is a leak",
+    )
     parser.add_argument("--quick", action="store_true", help="60 s at 4x, sampled every 2 s")
     parser.add_argument("--repeats", type=int, default=1, help="(ignored: one long run)")
     parser.add_argument(
@@ -278,7 +289,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    with local_server(args.audio_speed) as (url, proc):
+    with local_server(args.audio_speed, args.server_retained_audio) as (url, proc):
         result = trio.run(soak, args, url, proc.pid)
     result.update(verdict(result, args))
     result["settings"] = {

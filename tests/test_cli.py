@@ -7,6 +7,7 @@ import pathlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -251,3 +252,38 @@ def test_main_rejects_unknown_commands(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         main(["nope"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+async def test_serve_passes_its_limits_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--retained-audio``, ``--ping-interval`` (0: off) and ``--ping-timeout`` reach the
+    server as its ``Limits``."""
+    import trio_realtime.server as server
+    from trio_realtime.cli import _limits, _parser
+    from trio_realtime.cli._commands import run_serve
+
+    given: dict[str, Any] = {}
+
+    async def fake_serve(*args: Any, task_status: Any, **options: Any) -> None:
+        given.update(options)
+        task_status.started("ws://127.0.0.1:1/v1/realtime")
+        await trio.sleep_forever()
+
+    monkeypatch.setattr(server, "serve_local_realtime", fake_serve)
+    argv = ["serve", "--retained-audio", "45", "--ping-interval", "0", "--ping-timeout", "5"]
+    limits = _limits(_parser().parse_args(argv))
+    assert limits == server.Limits(
+        ping_interval=None, ping_timeout=5.0, retained_audio_seconds=45.0
+    )
+    assert _limits(_parser().parse_args(["serve"])) == server.Limits()
+    with trio.move_on_after(1):
+        await run_serve(host="127.0.0.1", port=0, audio_speed=4.0, limits=limits)
+    assert given["limits"] is limits
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--retained-audio", "0"), ("--ping-timeout", "-1"), ("--ping-interval", "soon")],
+)
+def test_serve_refuses_limits_that_are_not_seconds(option: str, value: str) -> None:
+    result = cli("serve", option, value)
+    assert result.returncode == 2 and f"argument {option}:" in result.stderr

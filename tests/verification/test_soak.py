@@ -1,7 +1,8 @@
 """The soak benchmark's 60 s variant (``bench_soak.py --quick``): a conversation with barge-ins
 against ``serve`` in a subprocess, at 4x real time; client and server memory and open files
-must stay flat within generous bounds (a loaded 2-core machine passes; a leak of the audio
-does not). Real time by nature: deselect with ``-m "not soak"``."""
+must stay flat within generous bounds, so that a loaded 2-core machine passes: this catches
+a client that keeps what it streams and leaked sockets; a slow leak of the server's audio
+(a few MiB a minute) needs the full run. Real time by nature: deselect with ``-m "not soak"``."""
 
 from __future__ import annotations
 

@@ -5,14 +5,44 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import trio
 
 from ._errors import add_debug_option, report_failure
 from ._target import Target, TargetError, add_target_options
 
+if TYPE_CHECKING:
+    from ..server import Limits
+
 __all__ = ["main"]
+
+
+def _seconds(*, allow_zero: bool) -> Callable[[str], float]:
+    """An argparse type: a number of seconds, > 0 (or >= 0 with ``allow_zero``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        if not (value >= 0 if allow_zero else value > 0) or value != value:  # (NaN)
+            bound = ">= 0" if allow_zero else "> 0"
+            raise argparse.ArgumentTypeError(f"must be {bound} seconds, not {text}")
+        return value
+
+    return parse
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    from ..server import Limits
+
+    return Limits(
+        ping_interval=args.ping_interval or None,
+        ping_timeout=args.ping_timeout,
+        retained_audio_seconds=args.retained_audio,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +62,27 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=4.0,
         help="audio is produced this many times faster than real time",
+    )
+    serve.add_argument(
+        "--retained-audio",
+        type=_seconds(allow_zero=False),
+        default=600.0,
+        metavar="SECONDS",
+        help="audio a session keeps (item audio; uncommitted input): the oldest goes first",
+    )
+    serve.add_argument(
+        "--ping-interval",
+        type=_seconds(allow_zero=True),
+        default=30.0,
+        metavar="SECONDS",
+        help="ping a connection quiet this long; 0 never pings (a silent client is kept)",
+    )
+    serve.add_argument(
+        "--ping-timeout",
+        type=_seconds(allow_zero=False),
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection whose pong does not come within this long",
     )
     serve.add_argument(
         "--speech",
@@ -108,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     host=args.host,
                     port=args.port,
                     audio_speed=args.audio_speed,
+                    limits=_limits(args),
                     speech=args.speech,
                     tls=args.tls,
                 )

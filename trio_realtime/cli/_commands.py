@@ -9,6 +9,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -18,16 +19,26 @@ from ..audio import load_audio, write_wav
 from ._target import Target
 from ._timeline import Timeline, ms
 
+if TYPE_CHECKING:
+    from ..server import Limits
+
 __all__ = ["run_chat", "run_serve", "run_wav"]
 
 
 async def run_serve(
-    *, host: str, port: int, audio_speed: float, speech: bool = False, tls: bool = False
+    *,
+    host: str,
+    port: int,
+    audio_speed: float,
+    limits: Limits | None = None,
+    speech: bool = False,
+    tls: bool = False,
 ) -> None:
     """Serve until cancelled. stdout: the OpenAI URL on the first line, the Gemini Live URL on
     the second, and with ``tls`` the CA file to trust (``SSL_CERT_FILE=...``) on the third.
     With ``speech`` the offline models (the ``speech`` extra) transcribe, speak and detect
-    turns; with ``tls`` the server speaks wss:// with a certificate from a local CA (the
+    turns; ``limits`` bounds what a client can hold (default ``Limits()``); with ``tls`` the
+    server speaks wss:// with a certificate from a local CA (the
     ``tls`` extra), kept in a temporary directory removed on exit."""
     from ..server import Pacing, gemini_url, serve_local_realtime
 
@@ -64,6 +75,7 @@ async def run_serve(
                     host,
                     port,
                     pacing=Pacing(audio_speed=audio_speed),
+                    limits=limits,
                     **options,  # type: ignore[arg-type]
                 )
             )
