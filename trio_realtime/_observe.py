@@ -15,7 +15,7 @@ publishes a :class:`~trio_realtime.TurnMetrics` event once each turn is over.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -23,41 +23,15 @@ from ._metrics import MetricsTracker, SessionMetrics
 from ._prices import DEFAULT_PRICES, ModelPrices, prices_for
 from ._session_telemetry import SessionTelemetry
 from .events import Interrupted, SessionClosed, SessionEvent, TurnMetrics
-from .protocol import Message
-from .protocol._gemini_encode import ACTIVITY_END, AUDIO_STREAM_END, TURN_COMPLETE
+from .protocol import Message, WireMark
 
 if TYPE_CHECKING:
     from ._lanes import WriterLanes
 
-__all__ = ["SessionObserver", "wire_mark"]
-
-Mark = Literal["speech_end", "request"]
-
-_OPENAI_MARKS: tuple[tuple[str, Mark], ...] = (
-    ('{"type":"response.create"', "request"),
-    ('{"type":"input_audio_buffer.commit"', "speech_end"),
-)
-_GEMINI_TEXT = '{"realtimeInput":{"text"'
-_GEMINI_MARKS: Mapping[str, Mark] = {
-    TURN_COMPLETE: "request",
-    ACTIVITY_END: "speech_end",
-    AUDIO_STREAM_END: "speech_end",
-}
+__all__ = ["SessionObserver"]
 
 
-def wire_mark(provider: str, message: Message) -> Mark | None:
-    """What a written client message means for latency: a response request, the end of the
-    user's speech, or nothing. (The codecs encode these messages with a fixed prefix.)"""
-    if not isinstance(message, str):
-        return None
-    if provider == "gemini":
-        mark = _GEMINI_MARKS.get(message) if len(message) < 64 else None
-        if mark is None and message.startswith(_GEMINI_TEXT):
-            return "request"  # Gemini answers user text by itself
-        return mark
-    for prefix, kind in _OPENAI_MARKS:
-        if message.startswith(prefix):
-            return kind
+def _no_mark(message: Message) -> None:
     return None
 
 
@@ -86,6 +60,7 @@ class SessionObserver:
         self._turn_metrics = turn_metrics
         self._publish: Callable[[SessionEvent], None] | None = None
         self._lanes: WriterLanes | None = None
+        self._wire_mark: Callable[[Message], WireMark | None] = _no_mark
         self._reaction_target: int | None = None
         self._finished = False
 
@@ -103,9 +78,15 @@ class SessionObserver:
         """The event types the observer needs to see (the session passes it only these)."""
         return frozenset({*self.tracker.handled_types, *self.telemetry.handled_types})
 
-    def bind(self, publish: Callable[[SessionEvent], None], lanes: WriterLanes) -> None:
-        """Publish through ``publish`` (per-turn metrics); watch what leaves ``lanes``."""
-        self._publish, self._lanes = publish, lanes
+    def bind(
+        self,
+        publish: Callable[[SessionEvent], None],
+        lanes: WriterLanes,
+        wire_mark: Callable[[Message], WireMark | None],
+    ) -> None:
+        """Publish through ``publish`` (per-turn metrics); watch what leaves ``lanes``, which
+        ``wire_mark`` (the codec's) explains."""
+        self._publish, self._lanes, self._wire_mark = publish, lanes, wire_mark
 
     def before(self, event: SessionEvent) -> TurnMetrics | None:
         """``event`` (an observed type) is about to be published: fold it in."""
@@ -144,7 +125,7 @@ class SessionObserver:
     def sending(self, message: Message) -> None:
         """The writer is handing ``message`` to the transport now (before any reply can be
         read: a request or the end of the user's speech starts the latency clock here)."""
-        mark = wire_mark(self.provider, message)
+        mark = self._wire_mark(message)
         if mark is not None:
             self.tracker.trigger(mark, trio.current_time())
 

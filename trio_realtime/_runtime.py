@@ -146,7 +146,8 @@ class SessionRuntime:
         self.fanout = Fanout(buffer=event_buffer, primary=primary_events)
         self.observer = observer or SessionObserver(provider=codec.provider)
         self.recorder = recorder  # records the connections a reconnect opens too
-        self.observer.bind(self.fanout.publish, self.lanes)  # metrics, telemetry, logs
+        # metrics, telemetry, logs (a reconnect's codec is the same provider's: same marks)
+        self.observer.bind(self.fanout.publish, self.lanes, codec.wire_mark)
         self.batches: BatchRunner | None = None
         self.session_id: str | None = None
         self.closing = False

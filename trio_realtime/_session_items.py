@@ -22,7 +22,6 @@ from ._lanes import Lane
 from .items import InputImage, mime_for_suffix
 from .protocol import UnsupportedCommand
 from .protocol._items_codec import ItemCodec
-from .protocol._openai_items import image_message
 
 if TYPE_CHECKING:
     from ._runtime import SessionRuntime
@@ -145,8 +144,7 @@ class ConversationEditor:
             )
         elif not isinstance(image, InputImage):
             image = InputImage.from_bytes(image, mime=mime, detail=detail)
-        message = image_message(image, text)
-        await self._queue("control", lambda: self._item_codec(what).add_item(message))
+        await self._queue("control", lambda: self._item_codec(what).add_image(image, text))
         if respond:
             self._respond()
         await trio.lowlevel.cancel_shielded_checkpoint()

@@ -13,6 +13,7 @@ from ._codec import (
     Message,
     Messages,
     UnsupportedCommand,
+    WireMark,
     messages_of,
 )
 from .gemini import GeminiProtocol, classify_close
@@ -54,6 +55,7 @@ __all__ = [
     "ToolCallReady",
     "ToolCallsCancelled",
     "UnsupportedCommand",
+    "WireMark",
     "classify_close",
     "classify_error",
     "messages_of",

@@ -18,7 +18,7 @@ before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -37,6 +37,7 @@ __all__ = [
     "Messages",
     "Restoration",
     "UnsupportedCommand",
+    "WireMark",
     "messages_of",
 ]
 
@@ -44,6 +45,8 @@ __all__ = [
 Message: TypeAlias = "str | bytes"
 #: What an encoder that may need several messages returns: none, one, or several in order.
 Messages: TypeAlias = "Message | tuple[Message, ...] | None"
+#: What a client message means for latency (:meth:`Codec.wire_mark`).
+WireMark: TypeAlias = Literal["speech_end", "request"]
 
 
 def messages_of(encoded: Messages) -> tuple[Message, ...]:
@@ -220,4 +223,10 @@ class Codec(Protocol):
 
     def delete_item(self, item_id: str) -> Message | None:
         """Remove an item the listener never heard."""
+        ...
+
+    def wire_mark(self, message: Message) -> WireMark | None:
+        """What ``message`` (one this codec encoded) means for latency: ``"request"`` asks for
+        an answer, ``"speech_end"`` ends the user's speech, None neither. Called for every
+        message written, so it must be cheap (encoders write these with a fixed prefix)."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from ..items import InputImage
 from ._codec import Message
 
 __all__ = ["ItemCodec"]
@@ -21,6 +22,10 @@ class ItemCodec(Protocol):
 
     def add_item(self, item: object, previous_item_id: str | None = None) -> Message:
         """Add ``item`` to the conversation (after ``previous_item_id``; ``"root"``: first)."""
+        ...
+
+    def add_image(self, image: InputImage, text: str | None = None) -> Message:
+        """Add a user message showing ``image`` (after ``text``, when given)."""
         ...
 
     def retrieve_item(self, item_id: str) -> Message:

@@ -36,10 +36,11 @@ from ._codec import (
     Message,
     Restoration,
     UnsupportedCommand,
+    WireMark,
 )
 from ._gemini_close import classify_close, close_events
 from ._gemini_decode import GeminiDecoder
-from ._gemini_encode import GeminiEncoder
+from ._gemini_encode import ACTIVITY_END, AUDIO_STREAM_END, TURN_COMPLETE, GeminiEncoder
 from ._gemini_setup import ContextCompression, GeminiOptions, ignored_settings, model_path
 from ._gemini_state import GeminiState
 from .signals import Decoded
@@ -53,6 +54,13 @@ __all__ = [
 ]
 
 log = logging.getLogger("trio_realtime.protocol")
+
+_MARKS: dict[Message, WireMark] = {
+    TURN_COMPLETE: "request",
+    ACTIVITY_END: "speech_end",
+    AUDIO_STREAM_END: "speech_end",
+}
+_USER_TEXT = '{"realtimeInput":{"text"'  # how the encoder starts these messages
 
 
 class GeminiProtocol:
@@ -206,3 +214,12 @@ class GeminiProtocol:
 
     def delete_item(self, item_id: str) -> None:
         """Nothing: Gemini has no conversation items."""
+
+    def wire_mark(self, message: Message) -> WireMark | None:
+        """The end of a turn or of the audio stream ends speech; ``turnComplete`` and user
+        text (which Gemini answers by itself) are requests (see
+        :meth:`~trio_realtime.protocol.Codec.wire_mark`)."""
+        mark = _MARKS.get(message) if len(message) < 64 else None
+        if mark is None and isinstance(message, str) and message.startswith(_USER_TEXT):
+            return "request"
+        return mark

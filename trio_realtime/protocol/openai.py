@@ -14,10 +14,12 @@ from collections.abc import Sequence
 
 from ..config import Config, ResponseOptions
 from ..history import History
-from ._codec import CloseVerdict, CodecStatistics, CodecTraits, Restoration
+from ..items import InputImage
+from ._codec import CloseVerdict, CodecStatistics, CodecTraits, Message, Restoration, WireMark
 from ._openai_decode import OpenAIDecoder
 from ._openai_encode import OpenAIEncoder
 from ._openai_fields import retry_after_ms
+from ._openai_items import image_message
 from ._openai_shared import Shared
 from ._openai_tables import classify_error
 from .signals import Decoded
@@ -25,6 +27,8 @@ from .signals import Decoded
 __all__ = ["OpenAIProtocol", "classify_error", "retry_after_ms"]
 
 _RETRYABLE_CLOSES = frozenset({1001, 1011, 1012, 1013})
+_CREATE = '{"type":"response.create"'  # how the encoder starts these messages
+_COMMIT = '{"type":"input_audio_buffer.commit"'
 
 
 class OpenAIProtocol:
@@ -122,12 +126,26 @@ class OpenAIProtocol:
         """``conversation.item.delete``."""
         return self.encoder.delete_item(item_id)
 
+    def wire_mark(self, message: Message) -> WireMark | None:
+        """A ``response.create`` is a request, an ``input_audio_buffer.commit`` the end of
+        speech (see :meth:`~trio_realtime.protocol.Codec.wire_mark`)."""
+        if isinstance(message, str):
+            if message.startswith(_CREATE):
+                return "request"
+            if message.startswith(_COMMIT):
+                return "speech_end"
+        return None
+
     # -- conversation items and MCP approvals (see ItemCodec) ---------------------------------
 
     def add_item(self, item: object, previous_item_id: str | None = None) -> str:
         """``conversation.item.create`` of ``item`` (a wire mapping, a ``trio_realtime.items``
         value or a history item)."""
         return self.encoder.add_item(item, previous_item_id)
+
+    def add_image(self, image: InputImage, text: str | None = None) -> str:
+        """``conversation.item.create`` of a user message with an ``input_image`` part."""
+        return self.encoder.add_item(image_message(image, text))
 
     def retrieve_item(self, item_id: str) -> str:
         """``conversation.item.retrieve`` (answered by ``item_retrieved``)."""
