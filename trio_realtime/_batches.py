@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import trio
@@ -27,7 +27,7 @@ import trio
 from ._actions import Action, StartCall
 from ._tool_calls import call_tool
 from ._turns import TurnMachine
-from .tools import ToolArgumentsError, ToolContext, ToolResultError, encode_result
+from .tools import ToolArgumentsError, ToolContext, ToolResultError, ToolSession, encode_result
 
 __all__ = ["BatchRunner"]
 
@@ -71,7 +71,8 @@ class BatchRunner:
         self._machine = machine
         self._apply = apply
         self._limiter = trio.CapacityLimiter(max_concurrent)
-        self._session = session
+        # (the runtime passes its owner: the RealtimeSession, a ToolSession)
+        self._session = cast("ToolSession | None", session)
         self.default_timeout = default_timeout
         self._batches: dict[str, _Batch] = {}
         self._app_calls: dict[str, _AppCall] = {}

@@ -41,6 +41,7 @@ from .transport import Transport
 if TYPE_CHECKING:
     from ._handoffs import AgentSwitch
     from .gateways import Gateway
+    from .tools import ToolSession
 
 __all__ = ["RealtimeSession", "SessionStatistics"]
 
@@ -476,6 +477,9 @@ class RealtimeSession:
 
 
 _PRIVATE = object()
+
+if TYPE_CHECKING:
+    _IS_A_TOOL_SESSION: type[ToolSession] = RealtimeSession  # (checked by mypy)
 
 
 def new_session(

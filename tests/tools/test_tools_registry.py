@@ -35,6 +35,7 @@ def test_exported_members() -> None:
         "ToolContext",
         "ToolRegistry",
         "ToolResultError",
+        "ToolSession",
         "as_tool",
         "encode_error",
         "encode_result",

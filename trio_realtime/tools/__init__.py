@@ -3,7 +3,8 @@
 - :class:`Tool` — a definition (name, description, JSON Schema parameters) plus an optional
   sync or async function; :meth:`Tool.from_callable` builds one from type hints and docstrings.
 - :class:`ToolContext` — the optional per-call context a tool function may declare;
-  :class:`InterruptFlag` — the protocol of its ``interrupted`` flag.
+  :class:`InterruptFlag` — the protocol of its ``interrupted`` flag; :class:`ToolSession` —
+  what a tool may use of its ``session``.
 - :class:`ToolRegistry` — tools by unique name.
 - :func:`encode_result` / :func:`encode_error` — the ``function_call_output.output`` strings.
 
@@ -12,7 +13,7 @@ the call to make); it imports ``jsonschema`` when the first tool is built, and p
 (pydantic models are recognised only when the application has imported pydantic).
 """
 
-from ._context import InterruptFlag, ToolContext
+from ._context import InterruptFlag, ToolContext, ToolSession
 from ._encode import encode_error, encode_result
 from ._errors import ToolArgumentsError, ToolResultError
 from ._registry import ToolRegistry
@@ -25,6 +26,7 @@ __all__ = [
     "ToolContext",
     "ToolRegistry",
     "ToolResultError",
+    "ToolSession",
     "as_tool",
     "encode_error",
     "encode_result",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-__all__ = ["InterruptFlag", "ToolContext"]
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..history import History
+
+__all__ = ["InterruptFlag", "ToolContext", "ToolSession"]
 
 
 class InterruptFlag(Protocol):
@@ -21,6 +25,52 @@ class InterruptFlag(Protocol):
 
     async def wait(self) -> None:
         """Return once the turn is interrupted (async tools only; not from a worker thread)."""
+        ...
+
+
+class ToolSession(Protocol):
+    """What a tool may use of the session that dispatched its call (``ToolContext.session``).
+
+    :class:`trio_realtime.RealtimeSession` is one; the tools layer names only this much of it
+    (and imports no trio). The commands have the session's semantics, cancellation included
+    (``docs/cancellation.md``); for anything else, narrow with
+    ``isinstance(ctx.session, rt.RealtimeSession)``.
+    """
+
+    @property
+    def session_id(self) -> str | None:
+        """The provider's id for the session."""
+        ...
+
+    @property
+    def provider(self) -> str:
+        """The wire protocol spoken (``"openai"``, ``"gemini"``)."""
+        ...
+
+    @property
+    def closed(self) -> bool:
+        """True once the session closed."""
+        ...
+
+    @property
+    def config(self) -> Config:
+        """The configuration in effect."""
+        ...
+
+    def history(self) -> History:
+        """The conversation so far, as the client knows it."""
+        ...
+
+    async def send_text(self, text: str, *, respond: bool = True) -> None:
+        """Add a user text message and (unless ``respond=False``) request a response."""
+        ...
+
+    async def update(self, **changes: Any) -> None:
+        """Change the session configuration (only the changed fields are sent)."""
+        ...
+
+    async def update_instructions(self, text: str) -> None:
+        """Replace the instructions."""
         ...
 
 
@@ -39,13 +89,13 @@ class ToolContext:
             policy is ``"submit"``) and may ``await interrupted.wait()``; a sync tool running in a
             worker thread can poll ``interrupted.is_set()`` and return early.
         session: The :class:`trio_realtime.RealtimeSession` that dispatched the call, or ``None``
-            outside a session. Typed ``object`` because the tools layer sits below the session
-            and does not import it; narrow it with ``isinstance(ctx.session, rt.RealtimeSession)``
-            before calling its methods.
+            outside a session. Typed :class:`ToolSession` (what a tool may use of it) because the
+            tools layer sits below the session and does not import it; narrow it with
+            ``isinstance(ctx.session, rt.RealtimeSession)`` for the rest.
     """
 
     call_id: str
     turn_id: str
     name: str
     interrupted: InterruptFlag
-    session: object = None
+    session: ToolSession | None = None
