@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 import httpx
 import orjson
+import trio
 
 from ._errors import RealtimeError
 from ._gateway_azure import AzureOpenAIGateway
@@ -173,6 +174,7 @@ async def create_client_secret(
     ttl = _ttl(expires_after)
     if ttl is not None:
         body = {"expires_after": ttl, **body}
+    await trio.lowlevel.checkpoint_if_cancelled()  # cancelled before: nothing is requested
     url, auth = await _target(gateway, api_key, base_url)
     extra = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
     request_headers = [*extra, *auth, ("Content-Type", "application/json")]
@@ -182,6 +184,7 @@ async def create_client_secret(
         except httpx.HTTPError as exc:
             message = redact(f"{type(exc).__name__}: {exc}")
             raise ClientSecretError(f"creating a client secret failed: {message}") from None
+    await trio.lowlevel.cancel_shielded_checkpoint()  # a checkpoint whatever the transport
     if response.status_code >= 400:
         raise _error_of(response)
     return _secret_of(response)

@@ -477,13 +477,6 @@ async def test_create_client_secret_cancelled_in_flight_raises_cancelled(
     assert len(requests) == 1  # abandoned in flight
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs say every public async call is a checkpoint and a cancelled "
-    "create_client_secret is abandoned, but with a transport that never blocks "
-    "(httpx.MockTransport with a sync handler) it neither checkpoints nor honours a "
-    "pending cancellation: the request is sent and the secret returned",
-)
 async def test_create_client_secret_checkpoints_whatever_the_transport() -> None:
     requests: list[httpx.Request] = []
 
