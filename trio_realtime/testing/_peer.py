@@ -156,7 +156,9 @@ class MemoryGateway:
         return f"MemoryGateway(provider={self.provider!r})"
 
     async def open_transport(self, nursery: trio.Nursery, model: str) -> Transport:
-        """A memory transport whose other end is a new :class:`ScriptedPeer`."""
+        """A memory transport whose other end is a new :class:`ScriptedPeer` (a checkpoint
+        first: cancelled, nothing is opened)."""
+        await trio.lowlevel.checkpoint()
         client, server = memory_transport_pair(buffer=self._buffer)
         if self.provider == "gemini":
             from ._gemini_peer import GeminiPeer
@@ -169,7 +171,6 @@ class MemoryGateway:
             nursery.start_soon(self._handshake, peer)
         else:
             self._peers_in.send_nowait(peer)
-        await trio.lowlevel.checkpoint()
         return client
 
     async def _handshake(self, peer: ScriptedPeer) -> None:
