@@ -3,11 +3,19 @@ and benchmarks.
 
 Start it in a nursery; it reports its URL::
 
-    async with trio.open_nursery() as nursery:
-        url = await nursery.start(serve_local_realtime)      # ws://127.0.0.1:PORT/v1/realtime
-        ...                                                   # connect with ?model=gpt-realtime
-        gemini = gemini_url(url)  # ws://.../ws/google.ai.generativelanguage.v1beta...Content
-        nursery.cancel_scope.cancel()
+    import trio
+    import trio_realtime as rt
+    from trio_realtime.server import gemini_url, serve_local_realtime
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            url = await nursery.start(serve_local_realtime)  # ws://127.0.0.1:PORT/v1/realtime
+            async with rt.open_session("gpt-realtime", gateway=rt.OpenAIGateway(url=url)):
+                ...
+            print(gemini_url(url))  # ws://.../ws/google.ai.generativelanguage.v1beta...Content
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
 
 It keeps a real conversation (items, ids, ``previous_item_id``), validates ``session.update`` and
 every client event the way the service does (same error codes and wording), streams text or

@@ -2,12 +2,25 @@
 
 The official ``google-genai`` client always dials ``wss://``, so to point it at the local server
 the server serves TLS with a certificate from a CA made on the spot, and the client trusts that
-CA through ``SSL_CERT_FILE``::
+CA through ``SSL_CERT_FILE`` (or an ``ssl_context``)::
 
-    tls = LocalTLS.create(directory)                # needs the ``tls`` extra (trustme)
-    serve = functools.partial(serve_local_realtime, ssl_context=tls.server_context)
-    url = await nursery.start(serve)                # wss://127.0.0.1:PORT/v1/realtime
-    # SSL_CERT_FILE=tls.ca_file; google-genai base_url "https://127.0.0.1:PORT"
+    import functools, tempfile
+    import trio
+    import trio_realtime as rt
+    from trio_realtime.server import serve_local_realtime
+    from trio_realtime.server.tls import LocalTLS
+
+    async def main() -> None:
+        tls = LocalTLS.create(tempfile.mkdtemp())  # needs the tls extra (trustme)
+        serve = functools.partial(serve_local_realtime, ssl_context=tls.server_context)
+        async with trio.open_nursery() as nursery:
+            url = await nursery.start(serve)  # wss://127.0.0.1:PORT/v1/realtime
+            gateway = rt.OpenAIGateway(url=url, ssl_context=tls.client_context())
+            async with rt.open_session("gpt-realtime", gateway=gateway):
+                print("google-genai: SSL_CERT_FILE =", tls.ca_file)  # base_url https://...:PORT
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
 
 ``python -m trio_realtime serve --tls`` does this and prints the URLs and the CA file.
 """

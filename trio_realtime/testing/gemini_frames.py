@@ -6,7 +6,7 @@ Each function returns one server message as a dict, shaped as the Gemini service
 which the project's test suite checks). ``GeminiPeer.send`` sends them as binary frames, as the
 service does::
 
-    await peer.send(*gemini_frames.spoken_turn("Hello!", pcm))
+    await peer.send(*gemini_frames.spoken_turn("Hello!", pcm=bytes(4800)))  # 0.1 s of silence
 """
 
 from __future__ import annotations
