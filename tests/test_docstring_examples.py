@@ -166,12 +166,7 @@ NOT_CODE = {
     "trio_realtime.transport[1]": "the transports and their entry points, drawn as a tree",
 }
 
-PENDING = {
-    "trio_realtime.tools.Tool[1]": (
-        "pseudo-code (`{...schema...}`, an undefined `lookup`): trio_realtime/tools/_tool.py "
-        "should show a complete example (a `lookup` function, a real schema, the import)"
-    ),
-}
+PENDING: dict[str, str] = {}  # (none now)
 
 # ---------------------------------------------------------------------------------------------
 # What the reference renders.

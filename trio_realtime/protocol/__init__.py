@@ -12,6 +12,7 @@ from ._codec import (
     CodecTraits,
     Message,
     Messages,
+    Restoration,
     UnsupportedCommand,
     WireMark,
     messages_of,

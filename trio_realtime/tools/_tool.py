@@ -79,7 +79,13 @@ class Tool:
     Build one from a function with :meth:`from_callable` (what passing a plain callable to
     ``Config(tools=[...])`` does), or explicitly::
 
-        Tool(name="lookup", description="Find a record.", parameters={...schema...}, fn=lookup)
+        from trio_realtime.tools import Tool
+
+        def lookup(key: str) -> str:
+            return f"record {key}"
+
+        schema = {"type": "object", "properties": {"key": {"type": "string"}}}
+        tool = Tool(name="lookup", description="Find a record.", parameters=schema, fn=lookup)
 
     A tool without ``fn`` is *application-answered*: the session dispatches its calls to the
     application, which replies with ``session.send_tool_result``.
