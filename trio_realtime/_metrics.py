@@ -122,39 +122,41 @@ class _Turn:
 class MetricsTracker:
     """The metrics of one session (see the module docstring). ``prices`` None: no cost."""
 
+    __slots__ = ("_m", "_reaction", "_trigger", "_turns", "audio_seen", "prices")
+
     def __init__(self, *, prices: ModelPrices | None = None) -> None:
         self.prices = prices
         self._m = SessionMetrics(cost_usd=0.0 if prices is not None else None)
         self._turns: dict[str, _Turn] = {}
         self._trigger: tuple[Trigger, float] | None = None
         self._reaction: tuple[str, float] | None = None  # (turn_id, frame read at)
-        self._call_turn: dict[str, str] = {}
         self.audio_seen = False
-        self._handlers: dict[type[Any], Callable[[Any, float], TurnMetrics | None]] = {
-            AssistantTurnStarted: self._started,
-            AssistantAudioDelta: self._audio,
-            AssistantTextDelta: self._text,
-            AssistantTranscriptDelta: self._text,
-            AssistantTurnCompleted: self._completed,
-            UserSpeechStopped: self._speech_stopped,
-            Interrupted: self._interrupted,
-            ToolCallDispatched: self._dispatched,
-            ToolCallCompleted: self._call_done,
-            ToolCallFailed: self._call_done,
-            AgentHandoff: self._handoff,
-        }
 
     # -- inputs -------------------------------------------------------------------------------
 
     @property
     def handled_types(self) -> frozenset[type[Any]]:
         """The event types :meth:`event` looks at."""
-        return frozenset(self._handlers)
+        return _HANDLED
 
     def event(self, event: SessionEvent, now: float) -> TurnMetrics | None:
         """Fold in a published event; returns a turn's metrics when that turn is now over."""
-        handler = self._handlers.get(type(event))
-        return None if handler is None else handler(event, now)
+        handler = _HANDLERS.get(type(event))
+        return None if handler is None else handler(self, event, now)
+
+    def text_delta(self, turn_id: str, clock: Callable[[], float]) -> None:
+        """:meth:`event` for a text or transcript delta of ``turn_id``, cheaper: only a turn's
+        first delta counts, so ``clock`` (the time now) is read only for that one."""
+        turn = self._turns.get(turn_id)
+        if turn is not None and turn.first_text is None:
+            self._first_text(turn, clock())
+
+    def audio_delta(self, turn_id: str, clock: Callable[[], float]) -> None:
+        """:meth:`event` for an audio delta of ``turn_id`` (see :meth:`text_delta`)."""
+        self.audio_seen = True
+        turn = self._turns.get(turn_id)
+        if turn is not None and turn.first_audio is None:
+            self._first_audio(turn, clock())
 
     def trigger(self, kind: Trigger, now: float) -> None:
         """The user's speech ended, or we asked for a response (written at ``now``)."""
@@ -188,23 +190,22 @@ class MetricsTracker:
         self._turns[event.turn_id] = _Turn(event.turn_id, now, kind, at)
 
     def _audio(self, event: AssistantAudioDelta, now: float) -> None:
-        self.audio_seen = True
-        turn = self._turns.get(event.turn_id)
-        if turn is not None and turn.first_audio is None:
-            turn.first_audio = now
-            if turn.trigger_at is not None:
-                latency = now - turn.trigger_at
-                summary = self._m.time_to_first_audio.add(latency)
-                self._m = attrs.evolve(self._m, time_to_first_audio=summary)
+        self.audio_delta(event.turn_id, lambda: now)
+
+    def _first_audio(self, turn: _Turn, now: float) -> None:
+        turn.first_audio = now
+        if turn.trigger_at is not None:
+            summary = self._m.time_to_first_audio.add(now - turn.trigger_at)
+            self._m = attrs.evolve(self._m, time_to_first_audio=summary)
 
     def _text(self, event: AssistantTextDelta | AssistantTranscriptDelta, now: float) -> None:
-        turn = self._turns.get(event.turn_id)
-        if turn is not None and turn.first_text is None:
-            turn.first_text = now
-            if turn.trigger_at is not None:
-                latency = now - turn.trigger_at
-                summary = self._m.time_to_first_text.add(latency)
-                self._m = attrs.evolve(self._m, time_to_first_text=summary)
+        self.text_delta(event.turn_id, lambda: now)
+
+    def _first_text(self, turn: _Turn, now: float) -> None:
+        turn.first_text = now
+        if turn.trigger_at is not None:
+            summary = self._m.time_to_first_text.add(now - turn.trigger_at)
+            self._m = attrs.evolve(self._m, time_to_first_text=summary)
 
     def _speech_stopped(self, event: UserSpeechStopped, now: float) -> None:
         self.trigger("speech_end", now)
@@ -311,6 +312,22 @@ class MetricsTracker:
     def open_turns(self) -> Mapping[str, float]:
         """Turns not over yet -> when they started (for diagnostics and tests)."""
         return {turn_id: turn.started for turn_id, turn in self._turns.items()}
+
+
+_HANDLERS: Mapping[type[Any], Callable[[MetricsTracker, Any, float], TurnMetrics | None]] = {
+    AssistantTurnStarted: MetricsTracker._started,
+    AssistantAudioDelta: MetricsTracker._audio,
+    AssistantTextDelta: MetricsTracker._text,
+    AssistantTranscriptDelta: MetricsTracker._text,
+    AssistantTurnCompleted: MetricsTracker._completed,
+    UserSpeechStopped: MetricsTracker._speech_stopped,
+    Interrupted: MetricsTracker._interrupted,
+    ToolCallDispatched: MetricsTracker._dispatched,
+    ToolCallCompleted: MetricsTracker._call_done,
+    ToolCallFailed: MetricsTracker._call_done,
+    AgentHandoff: MetricsTracker._handoff,
+}
+_HANDLED = frozenset(_HANDLERS)
 
 
 def _since(start: float | None, end: float | None) -> float | None:
