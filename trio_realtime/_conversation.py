@@ -145,6 +145,14 @@ class ConversationLog:
         else:
             entry.parts.append(event.delta)
 
+    def call_args_delta(self, event: ToolCallArgsDelta) -> None:
+        """:meth:`observe` for a tool call's arguments delta, cheaper once the call is known."""
+        entry = self._calls.get(event.call_id)
+        if entry is None:
+            self.observe(event)
+        else:
+            entry.parts.append(event.delta)
+
     def _on_turn_started(self, event: AssistantTurnStarted) -> None:
         if event.out_of_band:
             _bounded_set(self._out_of_band, event.turn_id, None, self._max)

@@ -35,6 +35,7 @@ from .events import (
     SessionEvent,
     SessionOpened,
     SessionUpdated,
+    ToolCallArgsDelta,
 )
 from .protocol import GoAway, ProtocolViolation, ResumptionUpdate, SessionReady
 
@@ -57,6 +58,11 @@ def _publish(rt: SessionRuntime, event: SessionEvent, lane: Lane) -> None:
 
 def _publish_logged(rt: SessionRuntime, event: SessionEvent, lane: Lane) -> None:
     rt.log.observe(event)  # the conversation's record (session.history(), replay)
+    rt.fanout.publish(event)
+
+
+def _publish_args_delta(rt: SessionRuntime, event: ToolCallArgsDelta, lane: Lane) -> None:
+    rt.log.call_args_delta(event)  # (_publish_logged, for the most frequent tool events)
     rt.fanout.publish(event)
 
 
@@ -153,6 +159,7 @@ _BASE: dict[type[Any], Route] = {
     **dict.fromkeys(EVENT_CLASSES.values(), _publish),
     **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), _publish),
     **dict.fromkeys(LOGGED_EVENTS, _publish_logged),
+    ToolCallArgsDelta: _publish_args_delta,
     Error: _publish_error,
     SessionOpened: _publish_opened,
     ServerEvent: _publish_server_event,

@@ -97,6 +97,24 @@ class SessionMetrics:
     last_turn: TurnMetrics | None = None
 
 
+@attrs.define(kw_only=True)
+class _Totals:
+    """The fields of :class:`SessionMetrics`, updated in place (a snapshot copies them)."""
+
+    turns: int = 0
+    interrupted_turns: int = 0
+    time_to_first_audio: LatencySummary = LatencySummary()
+    time_to_first_text: LatencySummary = LatencySummary()
+    barge_in_reaction: LatencySummary = LatencySummary()
+    tool_duration: LatencySummary = LatencySummary()
+    tool_calls: int = 0
+    tool_failures: int = 0
+    handoffs: int = 0
+    usage: Usage = attrs.field(factory=Usage)
+    cost_usd: float | None = None
+    last_turn: TurnMetrics | None = None
+
+
 def add_usage(a: Usage, b: Usage) -> Usage:
     """Field-by-field sum of two usage reports."""
     return Usage(**{f.name: getattr(a, f.name) + getattr(b, f.name) for f in attrs.fields(Usage)})
@@ -126,7 +144,7 @@ class MetricsTracker:
 
     def __init__(self, *, prices: ModelPrices | None = None) -> None:
         self.prices = prices
-        self._m = SessionMetrics(cost_usd=0.0 if prices is not None else None)
+        self._m = _Totals(cost_usd=0.0 if prices is not None else None)
         self._turns: dict[str, _Turn] = {}
         self._trigger: tuple[Trigger, float] | None = None
         self._reaction: tuple[str, float] | None = None  # (turn_id, frame read at)
@@ -169,7 +187,7 @@ class MetricsTracker:
         turn_id, read_at = self._reaction
         self._reaction = None
         value = now - read_at
-        self._m = attrs.evolve(self._m, barge_in_reaction=self._m.barge_in_reaction.add(value))
+        self._m.barge_in_reaction = self._m.barge_in_reaction.add(value)
         turn = self._turns.get(turn_id)
         if turn is None:
             return None
@@ -196,7 +214,7 @@ class MetricsTracker:
         turn.first_audio = now
         if turn.trigger_at is not None:
             summary = self._m.time_to_first_audio.add(now - turn.trigger_at)
-            self._m = attrs.evolve(self._m, time_to_first_audio=summary)
+            self._m.time_to_first_audio = summary
 
     def _text(self, event: AssistantTextDelta | AssistantTranscriptDelta, now: float) -> None:
         self.text_delta(event.turn_id, lambda: now)
@@ -205,7 +223,7 @@ class MetricsTracker:
         turn.first_text = now
         if turn.trigger_at is not None:
             summary = self._m.time_to_first_text.add(now - turn.trigger_at)
-            self._m = attrs.evolve(self._m, time_to_first_text=summary)
+            self._m.time_to_first_text = summary
 
     def _speech_stopped(self, event: UserSpeechStopped, now: float) -> None:
         self.trigger("speech_end", now)
@@ -214,14 +232,14 @@ class MetricsTracker:
         turn = self._turns.get(event.turn_id)
         if turn is not None:
             turn.interrupted = True
-            self._m = attrs.evolve(self._m, interrupted_turns=self._m.interrupted_turns + 1)
+            self._m.interrupted_turns += 1
         if event.reason == "barge_in":
             self._reaction = (event.turn_id, now)
             if turn is not None:
                 turn.reaction_pending = True
 
     def _dispatched(self, event: ToolCallDispatched, now: float) -> None:
-        self._m = attrs.evolve(self._m, tool_calls=self._m.tool_calls + 1)
+        self._m.tool_calls += 1
         turn = self._turns.get(event.turn_id)
         if turn is not None:
             turn.calls[event.call_id] = now
@@ -230,29 +248,29 @@ class MetricsTracker:
         self, event: ToolCallCompleted | ToolCallFailed, now: float
     ) -> TurnMetrics | None:
         if isinstance(event, ToolCallFailed):
-            self._m = attrs.evolve(self._m, tool_failures=self._m.tool_failures + 1)
+            self._m.tool_failures += 1
         turn = self._turns.get(event.turn_id)
         if turn is None or event.call_id not in turn.calls:
             return None
         duration = now - turn.calls.pop(event.call_id)
         turn.durations[event.call_id] = duration
-        self._m = attrs.evolve(self._m, tool_duration=self._m.tool_duration.add(duration))
+        self._m.tool_duration = self._m.tool_duration.add(duration)
         return self._maybe_over(turn)
 
     def _handoff(self, event: AgentHandoff, now: float) -> None:
-        self._m = attrs.evolve(self._m, handoffs=self._m.handoffs + 1)
+        self._m.handoffs += 1
 
     def _completed(self, event: AssistantTurnCompleted, now: float) -> TurnMetrics | None:
         turn = self._turns.get(event.turn_id)
         if turn is None:
             return None
         turn.done, turn.done_at = event, now
-        changes: dict[str, Any] = {"turns": self._m.turns + 1}
+        totals = self._m
+        totals.turns += 1
         if event.usage is not None:
-            changes["usage"] = add_usage(self._m.usage, event.usage)
-            if self.prices is not None and self._m.cost_usd is not None:
-                changes["cost_usd"] = self._m.cost_usd + estimate_cost(event.usage, self.prices)
-        self._m = attrs.evolve(self._m, **changes)
+            totals.usage = add_usage(totals.usage, event.usage)
+            if self.prices is not None and totals.cost_usd is not None:
+                totals.cost_usd += estimate_cost(event.usage, self.prices)
         return self._maybe_over(turn)
 
     # -- outputs ------------------------------------------------------------------------------
@@ -282,7 +300,7 @@ class MetricsTracker:
             cost_usd=cost,
             total_cost_usd=self._m.cost_usd,
         )
-        self._m = attrs.evolve(self._m, last_turn=metrics)
+        self._m.last_turn = metrics
         return metrics
 
     def flush(self) -> list[TurnMetrics]:
@@ -300,7 +318,7 @@ class MetricsTracker:
 
     def snapshot(self) -> SessionMetrics:
         """The session's metrics now (an immutable value)."""
-        return self._m
+        return SessionMetrics(**attrs.asdict(self._m, recurse=False))
 
     def latencies(self, turn_id: str) -> tuple[float | None, float | None]:
         """Time to first audio and to first text of a turn not over yet (None: not known)."""
