@@ -10,7 +10,8 @@ must cancel), answers ``response.done`` (cancelled) and goes on. The session (di
 this process, the last CPU; an audio config; the application reads ``events()``) is timed by a
 thin wrapper around its transport: from the moment ``receive_message`` (or
 ``receive_message_nowait``) hands the ``speech_started`` frame to the session, to the moment the
-later of the two messages has been written to the socket (its ``send_message`` returned):
+later of the two messages has been written to the socket (its ``send_message``, or the
+``send_messages`` that wrote both in one batch, returned):
 wall-clock time, and the CPU time this thread spent meanwhile (``cpu_*``: what preemption on a
 busy machine cannot inflate).
 
@@ -26,6 +27,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,15 @@ class Timed:
                 return self._seen(nowait())
 
             self.receive_message_nowait = receive_message_nowait
+        send_many = getattr(inner, "send_messages", None)
+        if send_many is not None:  # the direct transport writes a batch at once: time that path
+
+            async def send_messages(messages: Sequence[str | bytes]) -> None:
+                await send_many(messages)
+                for message in messages:
+                    self._written(message)
+
+            self.send_messages = send_messages
 
     def _seen(self, frame: str | bytes) -> str | bytes:
         if SPEECH.decode() in frame if isinstance(frame, str) else SPEECH in frame:
@@ -76,6 +87,9 @@ class Timed:
 
     async def send_message(self, message: str | bytes) -> None:
         await self._inner.send_message(message)
+        self._written(message)
+
+    def _written(self, message: str | bytes) -> None:
         if self._heard is None or not isinstance(message, str):
             return
         if CANCEL in message:

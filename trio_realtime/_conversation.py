@@ -11,7 +11,6 @@ Pure (no trio).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -90,34 +89,28 @@ _Entry = _User | _Assistant | _Call | _Output
 class ConversationLog:
     """See the module docstring. ``seed`` starts the log with a saved history."""
 
+    __slots__ = (
+        "_assistant",
+        "_calls",
+        "_complete",
+        "_entries",
+        "_max",
+        "_out_of_band",
+        "_outcomes",
+        "_unbound",
+        "_users",
+    )
+
     def __init__(self, *, max_items: int = 512, seed: History | None = None) -> None:
         self._max = max_items
-        self._entries: deque[_Entry] = deque()
+        self._entries: list[_Entry] = []  # (a list: smaller than a deque while it is short)
         self._complete = True
         self._users: dict[str, _User] = {}
-        self._unbound: deque[_User] = deque()  # committed audio turns whose item id is unknown
+        self._unbound: list[_User] = []  # committed audio turns whose item id is unknown
         self._assistant: dict[str, _Assistant] = {}
         self._calls: dict[str, _Call] = {}
         self._outcomes: dict[str, str] = {}  # call_id -> the output it would be given
         self._out_of_band: dict[str, None] = {}  # their turns add nothing to the conversation
-        self._handlers: dict[type[Any], Callable[[Any], None]] = {
-            AssistantTurnStarted: self._on_turn_started,
-            UserSpeechStarted: self._on_user_item,
-            UserSpeechStopped: self._on_user_item,
-            UserTranscriptDelta: self._on_user_delta,
-            UserTranscript: self._on_user_done,
-            AssistantTextDelta: self._on_assistant_delta,
-            AssistantTranscriptDelta: self._on_assistant_delta,
-            AssistantText: self._on_assistant_text,
-            AssistantTranscript: self._on_assistant_transcript,
-            ToolCallStarted: self._on_call_started,
-            ToolCallArgsDelta: self._on_call_args,
-            ToolCallDispatched: self._on_call_dispatched,
-            ToolCallCompleted: self._on_call_completed,
-            ToolCallFailed: self._on_call_failed,
-            ToolBatchSubmitted: self._on_batch_submitted,
-            Error: self._on_error,
-        }
         if seed is not None:
             self._complete = seed.complete
             for item in seed.items:
@@ -139,9 +132,26 @@ class ConversationLog:
 
     def observe(self, event: SessionEvent) -> None:
         """Fold ``event`` in (events the log does not care about are ignored)."""
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is not None and getattr(event, "turn_id", None) not in self._out_of_band:
-            handler(event)
+            handler(self, event)
+
+    def assistant_delta(self, event: AssistantTextDelta | AssistantTranscriptDelta) -> None:
+        """:meth:`observe` for an assistant text or transcript delta, cheaper once its item is
+        known (an item is recorded only for a turn that is not out of band)."""
+        entry = self._assistant.get(event.item_id)
+        if entry is None:
+            self.observe(event)
+        else:
+            entry.parts.append(event.delta)
+
+    def call_args_delta(self, event: ToolCallArgsDelta) -> None:
+        """:meth:`observe` for a tool call's arguments delta, cheaper once the call is known."""
+        entry = self._calls.get(event.call_id)
+        if entry is None:
+            self.observe(event)
+        else:
+            entry.parts.append(event.delta)
 
     def _on_turn_started(self, event: AssistantTurnStarted) -> None:
         if event.out_of_band:
@@ -152,13 +162,13 @@ class ConversationLog:
         # only the latest commit can find the buffer empty, so the newest place is its own).
         if event.code == REJECTED_COMMIT and self._unbound:
             entry = self._unbound.pop()
-            self._entries = deque(e for e in self._entries if e is not entry)
+            self._entries = [e for e in self._entries if e is not entry]
 
     def _user(self, item_id: str) -> _User:
         entry = self._users.get(item_id)
         if entry is None:
             if self._unbound:
-                entry = self._unbound.popleft()
+                entry = self._unbound.pop(0)
                 entry.item_id = item_id
             else:
                 entry = _User(item_id=item_id, source="audio")
@@ -233,7 +243,7 @@ class ConversationLog:
     def _add(self, entry: _Entry) -> None:
         self._entries.append(entry)
         if len(self._entries) > self._max:
-            self._entries.popleft()
+            del self._entries[0]
             self._complete = False
 
     def snapshot(self, heard: Mapping[str, float] | None = None) -> History:
@@ -261,24 +271,27 @@ class ConversationLog:
         return History(items=tuple(items), complete=complete)
 
 
+_HANDLERS: Mapping[type[Any], Callable[[ConversationLog, Any], None]] = {
+    AssistantTurnStarted: ConversationLog._on_turn_started,
+    UserSpeechStarted: ConversationLog._on_user_item,
+    UserSpeechStopped: ConversationLog._on_user_item,
+    UserTranscriptDelta: ConversationLog._on_user_delta,
+    UserTranscript: ConversationLog._on_user_done,
+    AssistantTextDelta: ConversationLog._on_assistant_delta,
+    AssistantTranscriptDelta: ConversationLog._on_assistant_delta,
+    AssistantText: ConversationLog._on_assistant_text,
+    AssistantTranscript: ConversationLog._on_assistant_transcript,
+    ToolCallStarted: ConversationLog._on_call_started,
+    ToolCallArgsDelta: ConversationLog._on_call_args,
+    ToolCallDispatched: ConversationLog._on_call_dispatched,
+    ToolCallCompleted: ConversationLog._on_call_completed,
+    ToolCallFailed: ConversationLog._on_call_failed,
+    ToolBatchSubmitted: ConversationLog._on_batch_submitted,
+    Error: ConversationLog._on_error,
+}
+
 #: The event types the log reads (the session feeds only these to it).
-LOGGED_EVENTS = (
-    AssistantTurnStarted,
-    UserSpeechStarted,
-    UserSpeechStopped,
-    UserTranscriptDelta,
-    UserTranscript,
-    AssistantTextDelta,
-    AssistantTranscriptDelta,
-    AssistantText,
-    AssistantTranscript,
-    ToolCallStarted,
-    ToolCallArgsDelta,
-    ToolCallDispatched,
-    ToolCallCompleted,
-    ToolCallFailed,
-    ToolBatchSubmitted,
-)
+LOGGED_EVENTS = tuple(kind for kind in _HANDLERS if kind is not Error)
 
 
 def _assistant_message(entry: _Assistant, fraction: float | None) -> AssistantMessage | None:

@@ -64,7 +64,7 @@ async def read_frames(rt: SessionRuntime) -> CloseInfo | None:
                             if type(action) in plain:
                                 publish(action)
                             else:
-                                dispatch[type(action)](action, "control")
+                                dispatch[type(action)](rt, action, "control")
                     if stepped:  # (someone waits for a quiet moment)
                         stepped.unpark_all()
                     if rt.violation is not None:

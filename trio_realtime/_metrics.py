@@ -97,6 +97,24 @@ class SessionMetrics:
     last_turn: TurnMetrics | None = None
 
 
+@attrs.define(kw_only=True)
+class _Totals:
+    """The fields of :class:`SessionMetrics`, updated in place (a snapshot copies them)."""
+
+    turns: int = 0
+    interrupted_turns: int = 0
+    time_to_first_audio: LatencySummary = LatencySummary()
+    time_to_first_text: LatencySummary = LatencySummary()
+    barge_in_reaction: LatencySummary = LatencySummary()
+    tool_duration: LatencySummary = LatencySummary()
+    tool_calls: int = 0
+    tool_failures: int = 0
+    handoffs: int = 0
+    usage: Usage = attrs.field(factory=Usage)
+    cost_usd: float | None = None
+    last_turn: TurnMetrics | None = None
+
+
 def add_usage(a: Usage, b: Usage) -> Usage:
     """Field-by-field sum of two usage reports."""
     return Usage(**{f.name: getattr(a, f.name) + getattr(b, f.name) for f in attrs.fields(Usage)})
@@ -122,39 +140,41 @@ class _Turn:
 class MetricsTracker:
     """The metrics of one session (see the module docstring). ``prices`` None: no cost."""
 
+    __slots__ = ("_m", "_reaction", "_trigger", "_turns", "audio_seen", "prices")
+
     def __init__(self, *, prices: ModelPrices | None = None) -> None:
         self.prices = prices
-        self._m = SessionMetrics(cost_usd=0.0 if prices is not None else None)
+        self._m = _Totals(cost_usd=0.0 if prices is not None else None)
         self._turns: dict[str, _Turn] = {}
         self._trigger: tuple[Trigger, float] | None = None
         self._reaction: tuple[str, float] | None = None  # (turn_id, frame read at)
-        self._call_turn: dict[str, str] = {}
         self.audio_seen = False
-        self._handlers: dict[type[Any], Callable[[Any, float], TurnMetrics | None]] = {
-            AssistantTurnStarted: self._started,
-            AssistantAudioDelta: self._audio,
-            AssistantTextDelta: self._text,
-            AssistantTranscriptDelta: self._text,
-            AssistantTurnCompleted: self._completed,
-            UserSpeechStopped: self._speech_stopped,
-            Interrupted: self._interrupted,
-            ToolCallDispatched: self._dispatched,
-            ToolCallCompleted: self._call_done,
-            ToolCallFailed: self._call_done,
-            AgentHandoff: self._handoff,
-        }
 
     # -- inputs -------------------------------------------------------------------------------
 
     @property
     def handled_types(self) -> frozenset[type[Any]]:
         """The event types :meth:`event` looks at."""
-        return frozenset(self._handlers)
+        return _HANDLED
 
     def event(self, event: SessionEvent, now: float) -> TurnMetrics | None:
         """Fold in a published event; returns a turn's metrics when that turn is now over."""
-        handler = self._handlers.get(type(event))
-        return None if handler is None else handler(event, now)
+        handler = _HANDLERS.get(type(event))
+        return None if handler is None else handler(self, event, now)
+
+    def text_delta(self, turn_id: str, clock: Callable[[], float]) -> None:
+        """:meth:`event` for a text or transcript delta of ``turn_id``, cheaper: only a turn's
+        first delta counts, so ``clock`` (the time now) is read only for that one."""
+        turn = self._turns.get(turn_id)
+        if turn is not None and turn.first_text is None:
+            self._first_text(turn, clock())
+
+    def audio_delta(self, turn_id: str, clock: Callable[[], float]) -> None:
+        """:meth:`event` for an audio delta of ``turn_id`` (see :meth:`text_delta`)."""
+        self.audio_seen = True
+        turn = self._turns.get(turn_id)
+        if turn is not None and turn.first_audio is None:
+            self._first_audio(turn, clock())
 
     def trigger(self, kind: Trigger, now: float) -> None:
         """The user's speech ended, or we asked for a response (written at ``now``)."""
@@ -167,7 +187,7 @@ class MetricsTracker:
         turn_id, read_at = self._reaction
         self._reaction = None
         value = now - read_at
-        self._m = attrs.evolve(self._m, barge_in_reaction=self._m.barge_in_reaction.add(value))
+        self._m.barge_in_reaction = self._m.barge_in_reaction.add(value)
         turn = self._turns.get(turn_id)
         if turn is None:
             return None
@@ -188,23 +208,22 @@ class MetricsTracker:
         self._turns[event.turn_id] = _Turn(event.turn_id, now, kind, at)
 
     def _audio(self, event: AssistantAudioDelta, now: float) -> None:
-        self.audio_seen = True
-        turn = self._turns.get(event.turn_id)
-        if turn is not None and turn.first_audio is None:
-            turn.first_audio = now
-            if turn.trigger_at is not None:
-                latency = now - turn.trigger_at
-                summary = self._m.time_to_first_audio.add(latency)
-                self._m = attrs.evolve(self._m, time_to_first_audio=summary)
+        self.audio_delta(event.turn_id, lambda: now)
+
+    def _first_audio(self, turn: _Turn, now: float) -> None:
+        turn.first_audio = now
+        if turn.trigger_at is not None:
+            summary = self._m.time_to_first_audio.add(now - turn.trigger_at)
+            self._m.time_to_first_audio = summary
 
     def _text(self, event: AssistantTextDelta | AssistantTranscriptDelta, now: float) -> None:
-        turn = self._turns.get(event.turn_id)
-        if turn is not None and turn.first_text is None:
-            turn.first_text = now
-            if turn.trigger_at is not None:
-                latency = now - turn.trigger_at
-                summary = self._m.time_to_first_text.add(latency)
-                self._m = attrs.evolve(self._m, time_to_first_text=summary)
+        self.text_delta(event.turn_id, lambda: now)
+
+    def _first_text(self, turn: _Turn, now: float) -> None:
+        turn.first_text = now
+        if turn.trigger_at is not None:
+            summary = self._m.time_to_first_text.add(now - turn.trigger_at)
+            self._m.time_to_first_text = summary
 
     def _speech_stopped(self, event: UserSpeechStopped, now: float) -> None:
         self.trigger("speech_end", now)
@@ -213,14 +232,14 @@ class MetricsTracker:
         turn = self._turns.get(event.turn_id)
         if turn is not None:
             turn.interrupted = True
-            self._m = attrs.evolve(self._m, interrupted_turns=self._m.interrupted_turns + 1)
+            self._m.interrupted_turns += 1
         if event.reason == "barge_in":
             self._reaction = (event.turn_id, now)
             if turn is not None:
                 turn.reaction_pending = True
 
     def _dispatched(self, event: ToolCallDispatched, now: float) -> None:
-        self._m = attrs.evolve(self._m, tool_calls=self._m.tool_calls + 1)
+        self._m.tool_calls += 1
         turn = self._turns.get(event.turn_id)
         if turn is not None:
             turn.calls[event.call_id] = now
@@ -229,29 +248,29 @@ class MetricsTracker:
         self, event: ToolCallCompleted | ToolCallFailed, now: float
     ) -> TurnMetrics | None:
         if isinstance(event, ToolCallFailed):
-            self._m = attrs.evolve(self._m, tool_failures=self._m.tool_failures + 1)
+            self._m.tool_failures += 1
         turn = self._turns.get(event.turn_id)
         if turn is None or event.call_id not in turn.calls:
             return None
         duration = now - turn.calls.pop(event.call_id)
         turn.durations[event.call_id] = duration
-        self._m = attrs.evolve(self._m, tool_duration=self._m.tool_duration.add(duration))
+        self._m.tool_duration = self._m.tool_duration.add(duration)
         return self._maybe_over(turn)
 
     def _handoff(self, event: AgentHandoff, now: float) -> None:
-        self._m = attrs.evolve(self._m, handoffs=self._m.handoffs + 1)
+        self._m.handoffs += 1
 
     def _completed(self, event: AssistantTurnCompleted, now: float) -> TurnMetrics | None:
         turn = self._turns.get(event.turn_id)
         if turn is None:
             return None
         turn.done, turn.done_at = event, now
-        changes: dict[str, Any] = {"turns": self._m.turns + 1}
+        totals = self._m
+        totals.turns += 1
         if event.usage is not None:
-            changes["usage"] = add_usage(self._m.usage, event.usage)
-            if self.prices is not None and self._m.cost_usd is not None:
-                changes["cost_usd"] = self._m.cost_usd + estimate_cost(event.usage, self.prices)
-        self._m = attrs.evolve(self._m, **changes)
+            totals.usage = add_usage(totals.usage, event.usage)
+            if self.prices is not None and totals.cost_usd is not None:
+                totals.cost_usd += estimate_cost(event.usage, self.prices)
         return self._maybe_over(turn)
 
     # -- outputs ------------------------------------------------------------------------------
@@ -281,7 +300,7 @@ class MetricsTracker:
             cost_usd=cost,
             total_cost_usd=self._m.cost_usd,
         )
-        self._m = attrs.evolve(self._m, last_turn=metrics)
+        self._m.last_turn = metrics
         return metrics
 
     def flush(self) -> list[TurnMetrics]:
@@ -299,7 +318,7 @@ class MetricsTracker:
 
     def snapshot(self) -> SessionMetrics:
         """The session's metrics now (an immutable value)."""
-        return self._m
+        return SessionMetrics(**attrs.asdict(self._m, recurse=False))
 
     def latencies(self, turn_id: str) -> tuple[float | None, float | None]:
         """Time to first audio and to first text of a turn not over yet (None: not known)."""
@@ -311,6 +330,22 @@ class MetricsTracker:
     def open_turns(self) -> Mapping[str, float]:
         """Turns not over yet -> when they started (for diagnostics and tests)."""
         return {turn_id: turn.started for turn_id, turn in self._turns.items()}
+
+
+_HANDLERS: Mapping[type[Any], Callable[[MetricsTracker, Any, float], TurnMetrics | None]] = {
+    AssistantTurnStarted: MetricsTracker._started,
+    AssistantAudioDelta: MetricsTracker._audio,
+    AssistantTextDelta: MetricsTracker._text,
+    AssistantTranscriptDelta: MetricsTracker._text,
+    AssistantTurnCompleted: MetricsTracker._completed,
+    UserSpeechStopped: MetricsTracker._speech_stopped,
+    Interrupted: MetricsTracker._interrupted,
+    ToolCallDispatched: MetricsTracker._dispatched,
+    ToolCallCompleted: MetricsTracker._call_done,
+    ToolCallFailed: MetricsTracker._call_done,
+    AgentHandoff: MetricsTracker._handoff,
+}
+_HANDLED = frozenset(_HANDLERS)
 
 
 def _since(start: float | None, end: float | None) -> float | None:

@@ -14,15 +14,24 @@ publishes a :class:`~trio_realtime.TurnMetrics` event once each turn is over.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
 from ._metrics import MetricsTracker, SessionMetrics
 from ._prices import DEFAULT_PRICES, ModelPrices, prices_for
 from ._session_telemetry import SessionTelemetry
-from .events import Interrupted, SessionClosed, SessionEvent, TurnMetrics
+from .events import (
+    AssistantAudioDelta,
+    AssistantTextDelta,
+    AssistantTranscriptDelta,
+    Interrupted,
+    SessionClosed,
+    SessionEvent,
+    TurnMetrics,
+)
 from .protocol import Message, WireMark
 
 if TYPE_CHECKING:
@@ -35,12 +44,29 @@ def _no_mark(message: Message) -> None:
     return None
 
 
+@functools.cache
+def _observed_types(*handled: frozenset[type[Any]]) -> frozenset[type[Any]]:
+    return frozenset().union(*handled)  # (one shared set: the session's routes are cached by it)
+
+
 class SessionObserver:
     """Metrics, telemetry and logs for one session (see the module docstring).
 
     ``prices`` maps model name prefixes to :class:`~trio_realtime.ModelPrices` (None: no cost
     estimate); ``turn_metrics`` publishes a ``turn_metrics`` event per turn.
     """
+
+    __slots__ = (
+        "_finished",
+        "_lanes",
+        "_publish",
+        "_reaction_target",
+        "_turn_metrics",
+        "_wire_mark",
+        "provider",
+        "telemetry",
+        "tracker",
+    )
 
     def __init__(
         self,
@@ -76,7 +102,7 @@ class SessionObserver:
     @property
     def observed_types(self) -> frozenset[type[SessionEvent]]:
         """The event types the observer needs to see (the session passes it only these)."""
-        return frozenset({*self.tracker.handled_types, *self.telemetry.handled_types})
+        return _observed_types(self.tracker.handled_types, self.telemetry.handled_types)
 
     def bind(
         self,
@@ -93,6 +119,16 @@ class SessionObserver:
         now = trio.current_time()
         self.telemetry.event(event, now)
         return self.tracker.event(event, now)
+
+    def text_delta(self, event: AssistantTextDelta | AssistantTranscriptDelta) -> None:
+        """:meth:`before` and :meth:`after` for a text or transcript delta, in one cheap call
+        (the most frequent events: only a turn's first one is timed)."""
+        self.tracker.text_delta(event.turn_id, trio.current_time)
+
+    def audio_delta(self, event: AssistantAudioDelta) -> None:
+        """:meth:`before` and :meth:`after` for an audio delta, in one cheap call."""
+        self.tracker.audio_delta(event.turn_id, trio.current_time)
+        self.telemetry.audio_received(event)
 
     def after(self, event: SessionEvent, over: TurnMetrics | None) -> None:
         """``event`` was published; ``over`` is what :meth:`before` returned."""

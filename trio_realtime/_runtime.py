@@ -15,47 +15,29 @@ a :class:`~trio_realtime.protocol.Codec`.
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import trio
 
-from ._actions import Action, CancelCalls, InterruptBatch, SealBatch, Send, StartCall
+from ._actions import Action
 from ._batches import BatchRunner
-from ._conversation import LOGGED_EVENTS, ConversationLog
+from ._conversation import ConversationLog
+from ._dispatch import Route, routes
 from ._errors import ProtocolError, ProviderError, RealtimeConnectionError, SessionClosedError
 from ._fanout import Fanout, QueueStatistics
 from ._heard import PlaybackSource
-from ._io import read_frames, watch_deadline, write_messages
+from ._io import read_frames, write_messages
 from ._lanes import Lane, WriterLanes
 from ._observe import SessionObserver
 from ._reconnector import Reconnector
-from ._secrets import redact, redact_data
+from ._secrets import redact
 from ._turns import TurnMachine
 from .config import Config
-from .events import (
-    EVENT_CLASSES,
-    EXTRA_EVENT_CLASSES,
-    Error,
-    RateLimited,
-    ServerEvent,
-    SessionClosed,
-    SessionEvent,
-    SessionOpened,
-    SessionUpdated,
-)
+from .events import SessionClosed
 from .history import History
-from .protocol import (
-    Codec,
-    CodecStatistics,
-    GoAway,
-    ProtocolViolation,
-    ResumptionUpdate,
-    SessionReady,
-)
+from .protocol import Codec, CodecStatistics, GoAway, ResumptionUpdate
 from .reconnect import Reconnect
 from .recording import Recorder
 from .transport import CloseInfo, Transport, TransportStatistics
@@ -64,14 +46,6 @@ if TYPE_CHECKING:
     from .gateways import Gateway
 
 __all__ = ["SessionRuntime", "SessionStatistics"]
-
-_DECODER_ERRORS = frozenset({"invalid_json", "invalid_event"})  # made by our codec, not the server
-
-#: Events the reader hands straight to the fan-out (the rest go through the dispatch table).
-_PLAIN_EVENTS: frozenset[type[Any]] = frozenset(
-    {*EVENT_CLASSES.values(), *EXTRA_EVENT_CLASSES.values()}
-    - {Error, SessionOpened, SessionUpdated, ServerEvent, RateLimited, *LOGGED_EVENTS}
-)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +77,48 @@ class SessionStatistics:
 
 class SessionRuntime:
     """The running parts of one session (internal; the public face is ``RealtimeSession``)."""
+
+    __slots__ = (
+        "_by_client",
+        "_close_error",
+        "_close_timeout",
+        "_closed",
+        "_owner",
+        "_reader_scope",
+        "_scope",
+        "batches",
+        "closing",
+        "codec",
+        "config",
+        "dispatch",
+        "drained",
+        "fanout",
+        "fatal",
+        "flushed",
+        "gateway",
+        "go_away",
+        "handshake_error",
+        "idle_timeout",
+        "lanes",
+        "last_close",
+        "log",
+        "machine",
+        "model",
+        "nursery",
+        "observer",
+        "plain",
+        "ready",
+        "reconnector",
+        "recorder",
+        "resumption",
+        "sending",
+        "server_events",
+        "session_id",
+        "stepped",
+        "transport",
+        "violation",
+        "watch",
+    )
 
     def __init__(
         self,
@@ -156,7 +172,7 @@ class SessionRuntime:
         self._scope = trio.CancelScope()
         self._reader_scope = trio.CancelScope()
         self.ready = trio.Event()
-        self._handshake_error: BaseException | None = None
+        self.handshake_error: BaseException | None = None
         self.violation: ProtocolError | None = None
         self._closed = trio.Event()
         self._close_error: SessionClosedError | None = None
@@ -167,30 +183,9 @@ class SessionRuntime:
         self.drained = trio.Event()
         self.go_away: GoAway | None = None
         self.resumption: ResumptionUpdate | None = None
-        publish = self._publish
-        self.dispatch: dict[type[Any], Callable[[Any, Lane], None]] = {
-            **dict.fromkeys(EVENT_CLASSES.values(), publish),
-            **dict.fromkeys(EXTRA_EVENT_CLASSES.values(), publish),
-            **dict.fromkeys(LOGGED_EVENTS, self._publish_logged),
-            Error: self._publish_error,
-            SessionOpened: self._publish_opened,
-            ServerEvent: self._publish_redacted_data,
-            RateLimited: self._publish_redacted_data,
-            SessionUpdated: self._publish_redacted_data,
-            Send: self._send,
-            StartCall: self._start_call,
-            InterruptBatch: self._interrupt_batch,
-            SealBatch: self._seal_batch,
-            CancelCalls: self._cancel_calls,
-            SessionReady: self._on_ready,
-            ProtocolViolation: self._on_violation,
-            GoAway: self._on_go_away,
-            ResumptionUpdate: self._on_resumption,
-        }
-        observed = self.observer.observed_types
-        for kind in observed:
-            self.dispatch[kind] = functools.partial(self._observed, self.dispatch[kind])
-        self.plain = _PLAIN_EVENTS - observed
+        self.dispatch: Mapping[type[Any], Route]  # what the step does with each type
+        self.plain: frozenset[type[Any]]  # event types that go straight to the fan-out
+        self.dispatch, self.plain = routes(self.observer.observed_types)  # (shared tables)
         for message in codec.open():
             self.lanes.force("control", message)
         if history is not None and history.items:
@@ -209,99 +204,9 @@ class SessionRuntime:
         """
         dispatch = self.dispatch
         for action in actions:
-            dispatch[type(action)](action, lane)
+            dispatch[type(action)](self, action, lane)
         if self.stepped:  # (someone waits for a quiet moment)
             self.stepped.unpark_all()
-
-    def _publish(self, event: SessionEvent, lane: Lane) -> None:
-        self.fanout.publish(event)
-
-    def _observed(
-        self, inner: Callable[[Any, Lane], None], event: SessionEvent, lane: Lane
-    ) -> None:
-        over = self.observer.before(event)  # metrics, telemetry and logs see it first
-        inner(event, lane)
-        self.observer.after(event, over)
-
-    def _publish_logged(self, event: SessionEvent, lane: Lane) -> None:
-        self.log.observe(event)  # the conversation's record (session.history(), replay)
-        self.fanout.publish(event)
-
-    def _publish_opened(self, event: SessionOpened, lane: Lane) -> None:
-        self.session_id = event.session_id
-        self.fanout.publish(event)
-
-    def _publish_error(self, event: Error, lane: Lane) -> None:
-        message = redact(event.message)
-        if message != event.message:
-            event = attrs.evolve(event, message=message)
-        self._note_error(event)
-        self.log.observe(event)  # a refused commit leaves no place in the conversation
-        self.fanout.publish(event)
-
-    def _publish_redacted_data(
-        self, event: ServerEvent | RateLimited | SessionUpdated, lane: Lane
-    ) -> None:
-        if isinstance(event, ServerEvent):
-            event = attrs.evolve(event, data=redact_data(event.data))
-        elif isinstance(event, SessionUpdated):  # may echo credentials we sent (MCP headers)
-            event = attrs.evolve(event, config=redact_data(event.config))
-        else:
-            event = attrs.evolve(event, details=redact_data(event.details))
-        self.fanout.publish(event)
-
-    def _note_error(self, event: Error) -> None:
-        if not event.recoverable:
-            self.fatal = ProviderError(event.message, code=event.code)
-        if not self.ready.is_set() and event.code not in _DECODER_ERRORS:
-            error = RealtimeConnectionError(f"the server rejected the session: {event.message}")
-            error.__cause__ = ProviderError(event.message, code=event.code)
-            self._handshake_error = error
-            self.ready.set()
-
-    def _send(self, action: Send, lane: Lane) -> None:
-        if self.outage:  # for a connection that is gone: the replay carries the conversation
-            return
-        watch = self.watch
-        if watch is not None and watch.deadline == math.inf and self.idle_timeout is not None:
-            watch.deadline = watch_deadline(self)  # (a response was just requested)
-        if not self.lanes.closed:  # closed meanwhile: the close is reported on its own
-            self.lanes.force(lane, action.message, barrier=lane == "audio")
-
-    def _start_call(self, action: StartCall, lane: Lane) -> None:
-        if self.batches is not None and not self.closing:
-            self.batches.start(action)
-
-    def _interrupt_batch(self, action: InterruptBatch, lane: Lane) -> None:
-        if self.batches is not None:
-            self.batches.interrupted(action.turn_id)
-            if action.cancel:
-                self.batches.cancel(action.turn_id)
-
-    def _seal_batch(self, action: SealBatch, lane: Lane) -> None:
-        if self.batches is not None:
-            self.batches.seal(action.turn_id)
-
-    def _cancel_calls(self, action: CancelCalls, lane: Lane) -> None:
-        if self.batches is not None:
-            self.batches.cancel_calls(action.turn_id, action.call_ids)
-
-    def _on_ready(self, signal: SessionReady, lane: Lane) -> None:
-        if self.reconnector is not None and self.reconnector.outage:
-            self.reconnector.connected()
-        self.ready.set()
-
-    def _on_violation(self, signal: ProtocolViolation, lane: Lane) -> None:
-        if self.violation is None:
-            self.violation = ProtocolError(signal.message)
-
-    def _on_go_away(self, signal: GoAway, lane: Lane) -> None:
-        self.go_away = signal
-        if self.reconnector is not None:
-            self.reconnector.go_away(signal)
-
-    def _on_resumption(self, signal: ResumptionUpdate, lane: Lane) -> None:
-        self.resumption = signal
 
     # -- the connection -----------------------------------------------------------------------
 
@@ -380,8 +285,8 @@ class SessionRuntime:
         """Wait for the handshake to complete by ``deadline`` (``RealtimeConnectionError``)."""
         with trio.move_on_at(deadline):
             await self.ready.wait()
-        if self._handshake_error is not None:
-            raise self._handshake_error
+        if self.handshake_error is not None:
+            raise self.handshake_error
         if not self.ready.is_set():
             raise RealtimeConnectionError(
                 "timed out waiting for the server to confirm the session "
@@ -453,7 +358,7 @@ class SessionRuntime:
         if not self.ready.is_set():
             failure = RealtimeConnectionError(f"the connection closed during the handshake: {text}")
             failure.__cause__ = self.fatal
-            self._handshake_error = self._handshake_error or failure
+            self.handshake_error = self.handshake_error or failure
             self.ready.set()
         self.lanes.close(self.closed_error)
         with trio.CancelScope(shield=True):
@@ -466,7 +371,7 @@ class SessionRuntime:
         if not self.ready.is_set():
             failure = RealtimeConnectionError(f"the server broke the protocol: {error}")
             failure.__cause__ = error
-            self._handshake_error = failure
+            self.handshake_error = failure
         with trio.CancelScope(shield=True):
             await self.transport.aclose(1002, "protocol error")
         info = CloseInfo(code=1002, reason=f"protocol error: {error}", initiator="error")

@@ -14,7 +14,7 @@ Log records carry their ids as ``extra`` attributes (``session_id``, ``turn_id``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -47,6 +47,17 @@ _MAX_CALLS = 1024
 class SessionTelemetry:
     """Telemetry and logging for one session (see the module docstring)."""
 
+    __slots__ = (
+        "_calls",
+        "_opened_at",
+        "_turns",
+        "agent",
+        "latencies",
+        "model",
+        "provider",
+        "session_id",
+    )
+
     def __init__(
         self,
         *,
@@ -61,18 +72,6 @@ class SessionTelemetry:
         self._opened_at: float | None = None
         self._turns: dict[str, float] = {}
         self._calls: dict[str, float] = {}
-        self._handlers: dict[type[Any], Callable[[Any, float], None]] = {
-            SessionOpened: self._opened,
-            Error: self._error,
-            AssistantAudioDelta: self._audio,
-            AssistantTurnStarted: self._turn_started,
-            AssistantTurnCompleted: self._turn_completed,
-            ToolCallDispatched: self._tool_call,
-            ToolCallCompleted: self._tool_result,
-            ToolCallFailed: self._tool_result,
-            AgentHandoff: self._handoff,
-            Interrupted: self._interrupted,
-        }
         self.latencies = latencies
 
     def _meta(self, **extra: Any) -> dict[str, Any]:
@@ -81,13 +80,22 @@ class SessionTelemetry:
     @property
     def handled_types(self) -> frozenset[type[Any]]:
         """The event types :meth:`event` looks at."""
-        return frozenset(self._handlers)
+        return _HANDLED
 
     def event(self, event: SessionEvent, now: float) -> None:
         """Report one published event."""
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is not None:
-            handler(event, now)
+            handler(self, event, now)
+
+    def audio_received(self, event: AssistantAudioDelta) -> None:
+        """:meth:`event` for an audio delta (needs no time)."""
+        if telemetry.enabled(telemetry.AUDIO_RECEIVED):
+            telemetry.emit(
+                telemetry.AUDIO_RECEIVED,
+                {"bytes": float(len(event.pcm)), "duration_ms": event.duration_ms},
+                self._meta(turn_id=event.turn_id, item_id=event.item_id),
+            )
 
     def audio_sent(self, size: int, sample_rate: int) -> None:
         """One audio frame of ``size`` bytes (PCM16 mono) was queued for the server."""
@@ -147,12 +155,7 @@ class SessionTelemetry:
         )
 
     def _audio(self, event: AssistantAudioDelta, now: float) -> None:
-        if telemetry.enabled(telemetry.AUDIO_RECEIVED):
-            telemetry.emit(
-                telemetry.AUDIO_RECEIVED,
-                {"bytes": float(len(event.pcm)), "duration_ms": event.duration_ms},
-                self._meta(turn_id=event.turn_id, item_id=event.item_id),
-            )
+        self.audio_received(event)
 
     def _turn_started(self, event: AssistantTurnStarted, now: float) -> None:
         if len(self._turns) >= _MAX_CALLS:
@@ -224,6 +227,21 @@ class SessionTelemetry:
             event.reason,
             extra={"session_id": self.session_id, "turn_id": event.turn_id},
         )
+
+
+_HANDLERS: Mapping[type[Any], Callable[[SessionTelemetry, Any, float], None]] = {
+    SessionOpened: SessionTelemetry._opened,
+    Error: SessionTelemetry._error,
+    AssistantAudioDelta: SessionTelemetry._audio,
+    AssistantTurnStarted: SessionTelemetry._turn_started,
+    AssistantTurnCompleted: SessionTelemetry._turn_completed,
+    ToolCallDispatched: SessionTelemetry._tool_call,
+    ToolCallCompleted: SessionTelemetry._tool_result,
+    ToolCallFailed: SessionTelemetry._tool_result,
+    AgentHandoff: SessionTelemetry._handoff,
+    Interrupted: SessionTelemetry._interrupted,
+}
+_HANDLED = frozenset(_HANDLERS)
 
 
 def _usage_measurements(usage: Usage) -> dict[str, float]:

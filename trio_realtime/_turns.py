@@ -27,7 +27,7 @@ Rules (DESIGN 4.1-4.3, 4.5):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 import attrs
 
@@ -117,23 +117,6 @@ class TurnMachine:
         self._owed = False  # a response was due when the connection was lost
         self.dropped_audio_deltas = 0
         self.ignored_events = 0
-        self._handlers: dict[type[Any], Callable[[Any, float], list[Action]]] = {
-            AssistantAudioDelta: self._on_audio,
-            AssistantTurnStarted: self._on_turn_started,
-            AssistantTurnCompleted: self._on_response_done,
-            UserSpeechStarted: self._on_speech_started,
-            ToolCallReady: self._on_call_ready,
-            ToolCallsCancelled: self._on_calls_cancelled,
-            AssistantItemAdded: self._on_item_added,
-            ResponseRejected: self._on_rejected,
-            SessionSettings: self._on_settings,
-            AssistantTextDelta: self._in_turn,
-            AssistantText: self._in_turn,
-            AssistantTranscriptDelta: self._in_turn,
-            AssistantTranscript: self._in_turn,
-            ToolCallStarted: self._in_turn,
-            ToolCallArgsDelta: self._in_turn,
-        }
         self.configure(config)
 
     def configure(self, config: Config) -> None:
@@ -177,9 +160,9 @@ class TurnMachine:
 
     def apply(self, item: Decoded, now: float) -> list[Action]:
         """Fold one decoded event or signal in; return the actions it causes, in order."""
-        handler = self._handlers.get(type(item))
+        handler = _HANDLERS.get(type(item))
         if handler is not None:
-            return handler(item, now)
+            return handler(self, item, now)
         # an event without a turn, or a signal for the session (the handlers took the rest)
         return [cast(Action, item)]
 
@@ -498,3 +481,17 @@ SESSION_SIGNALS = (SessionReady, ProtocolViolation, GoAway, ResumptionUpdate)
 
 def _send(message: Message | None) -> list[Action]:
     return [] if message is None else [Send(message)]
+
+
+_HANDLERS: dict[type[Any], Callable[[TurnMachine, Any, float], list[Action]]] = {
+    AssistantAudioDelta: TurnMachine._on_audio,
+    AssistantTurnStarted: TurnMachine._on_turn_started,
+    AssistantTurnCompleted: TurnMachine._on_response_done,
+    UserSpeechStarted: TurnMachine._on_speech_started,
+    ToolCallReady: TurnMachine._on_call_ready,
+    ToolCallsCancelled: TurnMachine._on_calls_cancelled,
+    AssistantItemAdded: TurnMachine._on_item_added,
+    ResponseRejected: TurnMachine._on_rejected,
+    SessionSettings: TurnMachine._on_settings,
+    **dict.fromkeys(get_args(_TurnEvent), TurnMachine._in_turn),
+}
