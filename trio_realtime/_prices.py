@@ -4,8 +4,9 @@ The default table holds list prices in USD per million tokens as the providers p
 on their model pages (OpenAI: developers.openai.com/api/docs/models, 2025-2026; Google: the
 Gemini API pricing page for the Live native-audio model, paid tier, 2025). They are
 **estimates**: prices change, discounts and contracts differ, and the providers' usage reports
-do not split every figure we would need (OpenAI's cached tokens are split here by the input's
-text/audio/image proportions). Pass your own table to ``Broker(..., prices=...)``.
+do not split every figure we would need (cached tokens reported without a modality split are
+split here by the input's text/audio/image proportions). Pass your own table to
+``Broker(..., prices=...)``.
 """
 
 from __future__ import annotations
@@ -118,22 +119,32 @@ def prices_for(model: str, table: Mapping[str, ModelPrices]) -> ModelPrices | No
 def estimate_cost(usage: Usage, prices: ModelPrices) -> float:
     """The estimated cost in USD of ``usage`` at ``prices``.
 
-    Cached input tokens are split over text, audio and image in the proportions of the input
-    (the providers report only their total), and charged at the cached prices; the rest of the
-    input at the input prices. Input tokens reported without a modality split count as text.
+    Cached input tokens are charged at the cached prices, the rest of the input at the input
+    prices. When the provider splits its cached tokens by modality, that split is used; when it
+    reports only their total, the total is split over text, audio and image in the proportions
+    of the input. Input tokens reported without a modality split count as text.
     """
     text, audio, image = usage.input_text_tokens, usage.input_audio_tokens, usage.input_image_tokens
     split = text + audio + image
     if split == 0:
         text, split = usage.input_tokens, usage.input_tokens
-    cached = min(usage.cached_tokens, split)
+    cached_split: tuple[float, ...] = (
+        usage.cached_text_tokens,
+        usage.cached_audio_tokens,
+        usage.cached_image_tokens,
+    )
+    if not any(cached_split):
+        cached = min(usage.cached_tokens, split)
+        cached_split = tuple(
+            cached * count / split if split else 0.0 for count in (text, audio, image)
+        )
     cost = 0.0
-    for count, full, discounted in (
-        (text, prices.text_input, prices.text_cached_input),
-        (audio, prices.audio_input, prices.audio_cached_input),
-        (image, prices.image_input, prices.image_cached_input),
+    for count, cached_part, full, discounted in (
+        (text, cached_split[0], prices.text_input, prices.text_cached_input),
+        (audio, cached_split[1], prices.audio_input, prices.audio_cached_input),
+        (image, cached_split[2], prices.image_input, prices.image_cached_input),
     ):
-        cached_part = cached * count / split if split else 0.0
+        cached_part = min(cached_part, count)
         cost += (count - cached_part) * full + cached_part * discounted
     out_text, out_audio = usage.output_text_tokens, usage.output_audio_tokens
     if out_text + out_audio == 0:

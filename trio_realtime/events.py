@@ -107,7 +107,13 @@ def _short_repr(value: bytes) -> str:
 
 @attrs.frozen(kw_only=True)
 class Usage:
-    """Token usage of one response, as the provider reports it (0 where it reports nothing)."""
+    """Token usage of one response, as the provider reports it (0 where it reports nothing).
+
+    ``cached_tokens`` is the part of the input served from the provider's cache (a subset of
+    ``input_tokens``); ``cached_text_tokens``/``cached_audio_tokens``/``cached_image_tokens``
+    split it by modality when the provider reports the split (OpenAI's
+    ``cached_tokens_details``, Gemini's ``cacheTokensDetails``).
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
@@ -118,6 +124,9 @@ class Usage:
     cached_tokens: int = 0
     output_text_tokens: int = 0
     output_audio_tokens: int = 0
+    cached_text_tokens: int = 0
+    cached_audio_tokens: int = 0
+    cached_image_tokens: int = 0
 
 
 # -- session ---------------------------------------------------------------------------------

@@ -254,6 +254,20 @@ def test_price_lookup_and_estimates() -> None:
         rt.ModelPrices(text_input=-1)
 
 
+def test_cost_uses_the_providers_cached_split_when_reported() -> None:
+    prices = rt.ModelPrices(
+        text_input=10.0, text_cached_input=1.0, audio_input=100.0, audio_cached_input=5.0
+    )
+    base = {"input_tokens": 100, "input_text_tokens": 60, "input_audio_tokens": 40}
+    # reported: all 20 cached tokens are audio
+    split = rt.Usage(**base, cached_tokens=20, cached_audio_tokens=20)
+    assert rt.estimate_cost(split, prices) == pytest.approx((60 * 10 + 20 * 100 + 20 * 5) / 1e6)
+    # a total only: split 12 text / 8 audio in the input's proportions
+    total = rt.Usage(**base, cached_tokens=20)
+    expected = (48 * 10 + 12 * 1 + 32 * 100 + 8 * 5) / 1e6
+    assert rt.estimate_cost(total, prices) == pytest.approx(expected)
+
+
 async def test_usage_totals_match_the_servers(tmp_path: pathlib.Path) -> None:
     def brain(request: Any) -> Any:
         if request.tool_outputs():
@@ -294,4 +308,12 @@ async def test_usage_totals_match_the_servers(tmp_path: pathlib.Path) -> None:
         u["output_token_details"]["audio_tokens"] for u in reported
     )
     assert metrics.usage.output_audio_tokens > 0
+    details = [u["input_token_details"] for u in reported]
+    assert metrics.usage.cached_tokens == sum(d["cached_tokens"] for d in details) > 0
+    assert metrics.usage.cached_text_tokens == sum(
+        d["cached_tokens_details"]["text_tokens"] for d in details
+    )
+    assert metrics.usage.cached_audio_tokens == sum(
+        d["cached_tokens_details"]["audio_tokens"] for d in details
+    )
     assert metrics.time_to_first_audio.count == 1  # the tool-calling turn spoke no audio

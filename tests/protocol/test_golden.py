@@ -57,14 +57,18 @@ def feed(codec: OpenAIProtocol, frames: Iterable[Frame]) -> list[Decoded]:
     return out
 
 
-def usage(inp: int, out: int, *, audio_in: int = 0, audio_out: int = 0, cached: int = 0) -> Usage:
+def usage(
+    inp: int, out: int, *, audio_in: int = 0, audio_out: int = 0, cached_audio: int = 0
+) -> Usage:
+    """The recordings' usage: every cached token in them is an audio token."""
     return Usage(
         input_tokens=inp,
         output_tokens=out,
         total_tokens=inp + out,
         input_text_tokens=inp - audio_in,
         input_audio_tokens=audio_in,
-        cached_tokens=cached,
+        cached_tokens=cached_audio,
+        cached_audio_tokens=cached_audio,
         output_text_tokens=out - audio_out,
         output_audio_tokens=audio_out,
     )
@@ -119,7 +123,7 @@ def expected_audio_turn(frames: list[Frame]) -> list[Decoded]:
         AssistantTurnCompleted(
             turn_id="resp_V1",
             status="completed",
-            usage=usage(132, 188, audio_in=73, audio_out=147, cached=64),
+            usage=usage(132, 188, audio_in=73, audio_out=147, cached_audio=64),
         ),
     ]
 
@@ -144,7 +148,9 @@ def expected_tool_call(frames: list[Frame]) -> list[Decoded]:
         _audio("resp_F2", "item_A3", flows.ANSWER_AUDIO),
         AssistantTranscript(turn_id="resp_F2", item_id="item_A3", text=answer),
         AssistantTurnCompleted(
-            turn_id="resp_F2", status="completed", usage=usage(340, 96, audio_out=74, cached=256)
+            turn_id="resp_F2",
+            status="completed",
+            usage=usage(340, 96, audio_out=74, cached_audio=256),
         ),
     ]
 
@@ -176,7 +182,7 @@ def expected_barge_in(frames: list[Frame]) -> list[Decoded]:
         AssistantTurnCompleted(
             turn_id="resp_B1",
             status="cancelled",
-            usage=usage(420, 61, audio_in=300, audio_out=49, cached=384),
+            usage=usage(420, 61, audio_in=300, audio_out=49, cached_audio=384),
             status_reason="turn_detected",
         ),
         # conversation.item.truncated -> nothing; response_cancel_not_active -> nothing

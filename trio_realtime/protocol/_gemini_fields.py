@@ -101,6 +101,7 @@ def usage_of(raw: object) -> Usage | None:
     response = _count(raw, "responseTokenCount") or _count(raw, "candidatesTokenCount")
     inp = _by_modality(raw.get("promptTokensDetails"))
     out = _by_modality(raw.get("responseTokensDetails") or raw.get("candidatesTokensDetails"))
+    cached = _by_modality(raw.get("cacheTokensDetails"))
     return Usage(
         input_tokens=prompt,
         output_tokens=response,
@@ -111,4 +112,7 @@ def usage_of(raw: object) -> Usage | None:
         cached_tokens=_count(raw, "cachedContentTokenCount"),
         output_text_tokens=out.get("TEXT", 0),
         output_audio_tokens=out.get("AUDIO", 0),
+        cached_text_tokens=cached.get("TEXT", 0),
+        cached_audio_tokens=cached.get("AUDIO", 0),
+        cached_image_tokens=cached.get("IMAGE", 0) + cached.get("VIDEO", 0),
     )

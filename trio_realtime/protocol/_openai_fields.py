@@ -105,6 +105,7 @@ def usage_of(raw: object) -> Usage | None:
     if not isinstance(raw, dict) or not raw:
         return None
     inp, out = opt_obj(raw, "input_token_details"), opt_obj(raw, "output_token_details")
+    cached = opt_obj(inp, "cached_tokens_details")
     return Usage(
         input_tokens=count(raw, "input_tokens"),
         output_tokens=count(raw, "output_tokens"),
@@ -115,6 +116,9 @@ def usage_of(raw: object) -> Usage | None:
         cached_tokens=count(inp, "cached_tokens"),
         output_text_tokens=count(out, "text_tokens"),
         output_audio_tokens=count(out, "audio_tokens"),
+        cached_text_tokens=count(cached, "text_tokens"),
+        cached_audio_tokens=count(cached, "audio_tokens"),
+        cached_image_tokens=count(cached, "image_tokens"),
     )
 
 

@@ -75,6 +75,7 @@ USAGE_AUDIO = {
     "responseTokenCount": 23,
     "totalTokenCount": 396,
     "cachedContentTokenCount": "40",
+    "cacheTokensDetails": [{"modality": "TEXT", "tokenCount": 40}],
     "promptTokensDetails": [
         {"modality": "TEXT", "tokenCount": 291},
         {"modality": "AUDIO", "tokenCount": 82},

@@ -171,6 +171,7 @@ def test_audio_turn_with_both_transcriptions() -> None:
                     input_text_tokens=291,
                     input_audio_tokens=82,
                     cached_tokens=40,  # an int64 sent as a string
+                    cached_text_tokens=40,
                     output_audio_tokens=23,
                 ),
             ),
