@@ -6,8 +6,9 @@ request (``tools/list``, following ``nextCursor``, or ``tools/call``) and ends t
 response may come as ``application/json`` or as a ``text/event-stream`` carrying the JSON-RPC
 response. Failures raise :class:`McpError`, whose :meth:`~McpError.payload` is the ``error``
 object of an ``mcp_call`` item (``http_error``, ``protocol_error`` or
-``tool_execution_error``). Everything is bounded: a timeout per request, at most
-:data:`MAX_PAGES` pages of tools, at most :data:`MAX_BODY` bytes per response.
+``tool_execution_error``). Everything is bounded: a timeout per request (for the request as a
+whole, not per read), at most :data:`MAX_PAGES` pages of tools, at most :data:`MAX_BODY` bytes
+per response (reading stops there).
 
 Cancellation: cancelling an operation abandons its HTTP request (the MCP session is left to
 expire on the remote server).
@@ -21,6 +22,7 @@ from typing import Any
 import attrs
 import httpx
 import orjson
+import trio
 
 from .._secrets import redact
 
@@ -100,32 +102,40 @@ class _Session:
             headers["MCP-Protocol-Version"] = PROTOCOL_VERSION
         return headers
 
-    async def _post(self, message: dict[str, Any]) -> httpx.Response:
+    async def _post(self, message: dict[str, Any]) -> tuple[httpx.Headers, bytes]:
+        """POST ``message``; the response's headers and body (read in full, at most
+        :data:`MAX_BODY` bytes, within the target's timeout as a whole)."""
+        timeout = self._target.timeout
         try:
-            response = await self._client.post(
-                self._target.url, content=orjson.dumps(message), headers=self._headers()
-            )
+            with trio.fail_after(timeout):
+                async with self._client.stream(
+                    "POST", self._target.url, content=orjson.dumps(message), headers=self._headers()
+                ) as response:
+                    body = await _read_bounded(response)
+        except trio.TooSlowError:
+            raise McpError("http_error", f"no answer within {timeout:g} s", 504) from None
         except httpx.HTTPError as exc:
             raise McpError("http_error", redact(f"{type(exc).__name__}: {exc}"), 502) from None
         if response.status_code >= 400:
-            text = redact(response.text[:300]) or response.reason_phrase
+            shown = (body or b"")[:300].decode("utf-8", "replace")
+            text = redact(shown) or response.reason_phrase
             raise McpError(
                 "http_error", f"HTTP {response.status_code}: {text}", response.status_code
             )
-        if len(response.content) > MAX_BODY:
+        if body is None:
             raise McpError("protocol_error", "the MCP server's response is too large", -32600)
-        return response
+        return response.headers, body
 
     async def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Send a JSON-RPC request; its ``result`` (``McpError`` for an ``error``)."""
         self._next_id += 1
         request_id = self._next_id
         message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
-        response = await self._post(message)
-        session_id = response.headers.get("mcp-session-id")
+        headers, body = await self._post(message)
+        session_id = headers.get("mcp-session-id")
         if session_id and self._session_id is None:
             self._session_id = session_id
-        reply = _find_reply(response, request_id)
+        reply = _find_reply(headers, body, request_id)
         error = reply.get("error")
         if isinstance(error, dict):
             code = error.get("code") if isinstance(error.get("code"), int) else -32603
@@ -148,22 +158,35 @@ class _Session:
         await self.notify("notifications/initialized")
 
 
-def _find_reply(response: httpx.Response, request_id: int) -> dict[str, Any]:
+async def _read_bounded(response: httpx.Response) -> bytes | None:
+    """The body of ``response``, or None as soon as it passes :data:`MAX_BODY` bytes (the rest
+    is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _find_reply(headers: httpx.Headers, body: bytes, request_id: int) -> dict[str, Any]:
     """The JSON-RPC response to ``request_id`` in a JSON or event-stream body."""
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = headers.get("content-type", "").split(";")[0].strip().lower()
     messages: list[Any] = []
     try:
         if kind == "text/event-stream":
             data: list[str] = []
-            for line in [*response.text.splitlines(), ""]:
+            for line in [*body.decode("utf-8", "replace").splitlines(), ""]:
                 if line.startswith("data:"):
                     data.append(line[5:].lstrip())
                 elif not line and data:
                     messages.append(orjson.loads("\n".join(data)))
                     data = []
         else:
-            body = orjson.loads(response.content)
-            messages = body if isinstance(body, list) else [body]
+            parsed = orjson.loads(body)
+            messages = parsed if isinstance(parsed, list) else [parsed]
     except orjson.JSONDecodeError:
         raise McpError("protocol_error", "the MCP server sent invalid JSON", -32700) from None
     for message in messages:
