@@ -30,7 +30,7 @@ import trio
 
 from ._errors import ProviderError, RealtimeConnectionError, SessionClosedError
 from .events import Reconnected, Reconnecting
-from .protocol import Codec, GoAway
+from .protocol import Codec, GoAway, Message
 from .reconnect import Reconnect
 from .transport import CloseInfo, Transport, TransportClosed
 
@@ -143,8 +143,7 @@ class Reconnector:
                     provider=codec.provider,
                 )
             restoration = codec.restore(rt.log.snapshot(rt.machine.heard))
-            for message in (*codec.open(), *restoration.messages):
-                await transport.send_message(message)
+            await self._send_opening(transport, (*codec.open(), *restoration.messages))
         except TransportClosed as exc:
             with trio.CancelScope(shield=True):
                 await transport.aclose()
@@ -156,6 +155,18 @@ class Reconnector:
         rt.swap(transport, codec)
         self._restored = restoration.complete
         self.handshake_deadline = trio.current_time() + self._gateway.connect_timeout
+
+    async def _send_opening(self, transport: Transport, messages: tuple[Message, ...]) -> None:
+        """Write a new connection's opening and restore messages, within ``connect_timeout``
+        (a peer that takes the socket but reads nothing fails the attempt)."""
+        limit = self._gateway.connect_timeout
+        with trio.move_on_after(limit) as sending:
+            for message in messages:
+                await transport.send_message(message)
+        if sending.cancelled_caught:
+            raise RealtimeConnectionError(
+                f"the new connection took no restore messages within {limit:g} s"
+            )
 
     def _next_codec(self) -> Codec:
         rt = self._rt

@@ -15,7 +15,7 @@ import trio.testing
 
 import trio_realtime as rt
 from trio_realtime.testing import MemoryGateway, ScriptedPeer, frames
-from trio_realtime.transport import Transport
+from trio_realtime.transport import Transport, memory_transport_pair
 
 EXACT = rt.Reconnect(backoff=(0.5, 8.0), jitter=0, max_attempts=3, command_timeout=5.0)
 TEXT = rt.Config(modalities=["text"], turn_detection=None)
@@ -129,6 +129,45 @@ async def test_backoff_attempts_and_giving_up(autojump_clock: trio.testing.MockC
         assert seen[-1].kind == "session_closed" and seen[-1].reason == "error"
         with pytest.raises(rt.SessionClosedError):
             await session.send_text("anyone?")
+
+
+class DeafGateway(MemoryGateway):
+    """A MemoryGateway whose connections after the first take the socket and read nothing."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.deaf: list[Transport] = []  # their ends, kept open
+        self.opened: list[float] = []
+
+    async def open_transport(self, nursery: trio.Nursery, model: str) -> Transport:
+        self.opened.append(trio.current_time())
+        if len(self.opened) == 1:
+            return await super().open_transport(nursery, model)
+        await trio.lowlevel.checkpoint()
+        client, server = memory_transport_pair(buffer=0)
+        self.deaf.append(server)
+        return client
+
+
+async def test_a_new_connection_that_reads_nothing_is_given_up_within_connect_timeout(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    gateway = DeafGateway(connect_timeout=4.0)
+    broker = rt.Broker("m", gateway=gateway, config=TEXT, reconnect=EXACT)
+    async with broker.connect() as session:
+        events = session.events()
+        await session.send_text("Hello")  # a conversation to restore
+        assert gateway.last_peer is not None
+        await gateway.last_peer.expect("conversation.item.create")
+        gateway.last_peer.drop()
+        with trio.fail_after(60):  # (virtual; before the fix this waited forever)
+            seen = await _until(events, "session_closed")
+        assert [e.attempt for e in seen if e.kind == "reconnecting"] == [1, 2, 3]
+        # each attempt: the backoff, then connect_timeout spent on the deaf connection
+        gaps = [b - a for a, b in zip(gateway.opened[1:-1], gateway.opened[2:], strict=True)]
+        assert gaps == [4.0 + 1.0, 4.0 + 2.0]
+        closed = seen[-1]
+        assert closed.reason == "error" and "took no restore messages within 4 s" in closed.message
 
 
 async def test_a_completed_reconnect_resets_the_attempts(
