@@ -10,7 +10,10 @@ Every call runs in its own task, inside its own cancel scope (so the provider ca
 call) nested in the batch's: async tools are awaited, sync tools run in
 ``trio.to_thread.run_sync``, application-answered tools wait for
 ``send_tool_result``/``send_tool_error``. A ``CapacityLimiter`` bounds how many run at once and a
-per-tool timeout bounds each. Only ``Exception`` is caught from a tool, never ``trio.Cancelled``:
+per-tool timeout bounds each. Sync tools take their worker threads from a second limiter of the
+session's own (same size): a sync tool abandoned by its timeout keeps its thread until it
+returns, so hung sync tools make this session's next sync calls wait (within their timeouts),
+never the rest of the process. Only ``Exception`` is caught from a tool, never ``trio.Cancelled``:
 cancelling the batch scope (interruption, close) cancels its calls at once, and each call's
 outcome — including a cancellation — is reported exactly once, synchronously, through ``apply``.
 """
@@ -71,6 +74,9 @@ class BatchRunner:
         self._machine = machine
         self._apply = apply
         self._limiter = trio.CapacityLimiter(max_concurrent)
+        # sync tools' worker threads: the session's own, so abandoned ones (a sync tool that
+        # timed out runs on) starve this session's sync tools, never the process's threads
+        self._threads = trio.CapacityLimiter(max_concurrent)
         # (the runtime passes its owner: the RealtimeSession, a ToolSession)
         self._session = cast("ToolSession | None", session)
         self.default_timeout = default_timeout
@@ -225,7 +231,7 @@ class BatchRunner:
         cancelled: it can poll ``context.interrupted``), or wait for the application."""
         if action.tool.answered_by_app:
             return await self._wait_for_app(action.call_id)
-        return await call_tool(action.tool, action.args, context)
+        return await call_tool(action.tool, action.args, context, threads=self._threads)
 
     async def _wait_for_app(self, call_id: str) -> Any:
         call = self._app_calls[call_id]

@@ -12,9 +12,16 @@ from .tools import Tool, ToolContext
 __all__ = ["call_tool"]
 
 
-async def call_tool(tool: Tool, args: Mapping[str, Any], context: ToolContext) -> Any:
+async def call_tool(
+    tool: Tool,
+    args: Mapping[str, Any],
+    context: ToolContext,
+    *,
+    threads: trio.CapacityLimiter | None = None,
+) -> Any:
     """Call ``tool``'s function with validated ``args``: an async one is awaited, a sync one
-    runs in ``trio.to_thread.run_sync``.
+    runs in ``trio.to_thread.run_sync`` under the ``threads`` limiter (trio's default one when
+    None). An abandoned thread keeps its token until its function returns.
 
     Raises ``ToolArgumentsError`` before anything runs when ``args`` cannot be bound, and
     whatever the function raises. Cancellation: an async tool is cancelled; a sync one's thread
@@ -23,4 +30,4 @@ async def call_tool(tool: Tool, args: Mapping[str, Any], context: ToolContext) -
     bound = tool.bind(args, context)
     if tool.is_async:
         return await bound()
-    return await trio.to_thread.run_sync(bound, abandon_on_cancel=True)
+    return await trio.to_thread.run_sync(bound, abandon_on_cancel=True, limiter=threads)

@@ -121,6 +121,50 @@ async def test_hung_tool_hits_its_timeout(autojump_clock: trio.testing.MockClock
     assert len(rec.sent("response.create")) == 1
 
 
+async def test_abandoned_sync_tools_use_the_sessions_threads_not_the_process() -> None:
+    # real clock: worker threads take real time
+    release = threading.Event()
+    started: list[str] = []
+
+    def stuck(tag: str) -> str:
+        """Blocks until released."""
+        started.append(tag)
+        release.wait(20)
+        return tag
+
+    process_threads = trio.to_thread.current_default_thread_limiter()
+    gateway = MemoryGateway()
+    rec = Recorder()
+    cfg = rt.Config(modalities=["text"], tools=[stuck], tool_timeout=0.3, max_concurrent_tools=2)
+    try:
+        with trio.fail_after(20):
+            async with rt.open_session("m", gateway=gateway, config=cfg) as session:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(rec.frames_from, gateway.last_peer)
+                    nursery.start_soon(rec.events_from, session)
+                    two = [("c1", "stuck", '{"tag":"a"}'), ("c2", "stuck", '{"tag":"b"}')]
+                    await _tool_response(gateway.last_peer, "r1", two)
+                    await trio.sleep(0.8)  # both time out; their threads run on
+                    assert sorted(started) == ["a", "b"]
+                    assert process_threads.borrowed_tokens == 0  # the session's threads
+                    # a third sync call waits for one of them, within its own timeout
+                    await _tool_response(gateway.last_peer, "r2", [("c3", "stuck", '{"tag":"c"}')])
+                    await trio.sleep(0.8)
+                    assert sorted(started) == ["a", "b"]
+                    release.set()  # the abandoned threads return: their tokens come back
+                    await trio.sleep(0.3)
+                    await _tool_response(gateway.last_peer, "r3", [("c4", "stuck", '{"tag":"d"}')])
+                    await trio.sleep(1.0)
+                    nursery.cancel_scope.cancel()
+    finally:
+        release.set()
+    failed = {e.call_id: e.error for _, e in rec.kinds("tool_call_failed")}
+    assert sorted(failed) == ["c1", "c2", "c3"]
+    assert all("timed out after 0.3 s" in error for error in failed.values())
+    completed = [(e.call_id, e.result) for _, e in rec.kinds("tool_call_completed")]
+    assert completed == [("c4", "d")]
+
+
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [
