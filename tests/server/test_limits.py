@@ -56,6 +56,21 @@ def test_deleting_and_truncating_keep_the_accounting_right() -> None:
     assert conversation.audio("a") is not None and conversation.audio("c") is not None
 
 
+def test_audio_given_again_counts_as_the_newest() -> None:
+    conversation = Conversation("conv_1", audio_budget_ms=1000)
+    for name in ("a", "b", "c"):
+        conversation.insert({"id": name, "type": "message", "content": []})
+        conversation.set_audio(name, silence(300), PCM16_PER_MS)
+    conversation.set_audio("a", silence(300), PCM16_PER_MS)  # replaced: now the newest
+    conversation.delete("c")
+    conversation.insert({"id": "d", "type": "message", "content": []})
+    conversation.append_audio("d", silence(300), PCM16_PER_MS)
+    conversation.append_audio("d", silence(200), PCM16_PER_MS)  # 1100 ms: b goes first
+    assert conversation.audio("b") is None
+    assert conversation.audio("a") is not None and conversation.audio("d") is not None
+    assert conversation.kept_audio_ms() == pytest.approx(800.0)
+
+
 def test_uncommitted_input_audio_is_capped() -> None:
     audio = InputAudio(max_buffer_ms=1000)
     audio.configure({"type": "audio/pcm", "rate": 24000}, None)  # manual commits

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+from collections import OrderedDict
 from typing import Any
 
 import attrs
@@ -162,6 +163,7 @@ class Conversation:
         self._order: list[str] = []
         self._items: dict[str, dict[str, Any]] = {}
         self._audio: dict[str, _StoredAudio] = {}
+        self._held: OrderedDict[str, _StoredAudio] = OrderedDict()  # audio in memory, oldest first
         self._budget_ms = audio_budget_ms
         self._kept_ms = 0.0
 
@@ -222,20 +224,26 @@ class Conversation:
         self._order.remove(item_id)
         del self._items[item_id]
         stored = self._audio.pop(item_id, None)
+        self._held.pop(item_id, None)
         if stored is not None:
             self._kept_ms -= stored.kept_ms
 
     def set_audio(self, item_id: str, audio: bytes, bytes_per_ms: float) -> None:
         """Store the audio of ``item_id`` (wire format; ``bytes_per_ms``: 48 PCM16, 8 G.711)."""
         previous = self._audio.pop(item_id, None)
+        self._held.pop(item_id, None)
         if previous is not None:
             self._kept_ms -= previous.kept_ms
-        self._audio[item_id] = _StoredAudio(bytearray(audio), bytes_per_ms, len(audio))
+        stored = _StoredAudio(bytearray(audio), bytes_per_ms, len(audio))
+        self._audio[item_id] = self._held[item_id] = stored
         self._kept_ms += len(audio) / bytes_per_ms
         self._enforce_budget()
 
     def append_audio(self, item_id: str, chunk: bytes, bytes_per_ms: float) -> None:
-        stored = self._audio.setdefault(item_id, _StoredAudio(bytearray(), bytes_per_ms, 0))
+        stored = self._audio.get(item_id)
+        if stored is None:
+            stored = _StoredAudio(bytearray(), bytes_per_ms, 0)
+            self._audio[item_id] = self._held[item_id] = stored
         stored.length += len(chunk)
         if stored.data is not None:
             stored.data.extend(chunk)
@@ -243,12 +251,11 @@ class Conversation:
             self._enforce_budget()
 
     def _enforce_budget(self) -> None:
-        for stored in self._audio.values():  # oldest first
-            if self._kept_ms <= self._budget_ms:
-                return
-            if stored.data is not None:
-                self._kept_ms -= stored.kept_ms
-                stored.data = None
+        """Forget the oldest held audio until the rest fits the budget (O(1) per item)."""
+        while self._kept_ms > self._budget_ms and self._held:
+            _, stored = self._held.popitem(last=False)
+            self._kept_ms -= stored.kept_ms
+            stored.data = None
 
     def audio(self, item_id: str) -> bytes | None:
         """The item's audio, or None when it has none or it was forgotten."""
