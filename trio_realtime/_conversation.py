@@ -303,8 +303,8 @@ def _assistant_message(entry: _Assistant, fraction: float | None) -> AssistantMe
         text, truncated = _cut(text, fraction), True
     if not text:
         return None
-    return AssistantMessage(
-        text=text, truncated=truncated, item_id=entry.item_id, turn_id=entry.turn_id
+    return AssistantMessage(  # (a seeded message without ids keeps None)
+        text=text, truncated=truncated, item_id=entry.item_id or None, turn_id=entry.turn_id or None
     )
 
 

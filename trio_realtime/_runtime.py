@@ -186,11 +186,11 @@ class SessionRuntime:
         self.dispatch: Mapping[type[Any], Route]  # what the step does with each type
         self.plain: frozenset[type[Any]]  # event types that go straight to the fan-out
         self.dispatch, self.plain = routes(self.observer.observed_types)  # (shared tables)
+        restoration = codec.restore(history) if history is not None else None  # (before open)
         for message in codec.open():
             self.lanes.force("control", message)
-        if history is not None and history.items:
-            for message in codec.restore(history).messages:
-                self.lanes.force("control", message)
+        for message in restoration.messages if restoration is not None else ():
+            self.lanes.force("control", message)
 
     # -- the step -----------------------------------------------------------------------------
 

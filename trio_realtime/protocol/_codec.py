@@ -179,7 +179,8 @@ class Codec(Protocol):
         ...
 
     def restore(self, history: History) -> Restoration:
-        """The messages that give this (new) connection the conversation ``history``."""
+        """The messages that give this (new) connection the conversation ``history``; called
+        before :meth:`open` (the opening may announce them), sent right after it."""
         ...
 
     # -- commands -------------------------------------------------------------------------

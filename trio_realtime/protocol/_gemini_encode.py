@@ -71,7 +71,11 @@ class GeminiEncoder:
         """The ``setup`` message (resuming the state's handle, if it has one)."""
         state = self._state
         state.setup = setup_payload(
-            state.config, state.model, state.options, resume_handle=state.resume_handle
+            state.config,
+            state.model,
+            state.options,
+            resume_handle=state.resume_handle,
+            seed_history=state.seed_history,
         )
         return orjson.dumps({"setup": state.setup}).decode()
 

@@ -17,6 +17,8 @@ Mapping (see ``docs/gemini.md``):
 - ``input_audio_transcription`` -> ``inputAudioTranscription: {}``;
 - session resumption (``{}`` or ``{"handle": ...}``; a null handle is never sent) and context
   window compression from :class:`GeminiOptions`;
+- a conversation given to a fresh connection -> ``historyConfig:
+  {initialHistoryInClientContent: true}`` (the turns follow in ``clientContent``);
 - ``provider_extras`` is deep-merged into the ``setup`` object last.
 
 Settings Gemini Live has no place for (``speed``, ``noise_reduction``, a ``tool_choice`` other
@@ -150,9 +152,15 @@ def _realtime_input(config: Config) -> dict[str, Any]:
 
 
 def setup_payload(
-    config: Config, model: str, options: GeminiOptions, *, resume_handle: str | None = None
+    config: Config,
+    model: str,
+    options: GeminiOptions,
+    *,
+    resume_handle: str | None = None,
+    seed_history: bool = False,
 ) -> dict[str, Any]:
-    """The ``setup`` object for ``config`` (see the module docstring)."""
+    """The ``setup`` object for ``config`` (see the module docstring); ``seed_history`` asks
+    the server to take the first ``clientContent`` as initial history."""
     generation: dict[str, Any] = {}
     if config.audio_output or not options.native_text:
         generation["responseModalities"] = ["AUDIO"]
@@ -180,6 +188,8 @@ def setup_payload(
         setup["sessionResumption"] = {"handle": resume_handle} if resume_handle else {}
     if options.context_compression is not None:
         setup["contextWindowCompression"] = options.context_compression.payload()
+    if seed_history:
+        setup["historyConfig"] = {"initialHistoryInClientContent": True}
     if config.provider_extras:
         setup = deep_merge(setup, config.provider_extras)
     return setup

@@ -41,6 +41,8 @@ class GeminiState:
         self.resume_handle = resume_handle
         #: This connection resumes an earlier one (the server restores the conversation).
         self.resuming = resume_handle is not None
+        #: The conversation is given as initial history (``historyConfig`` in ``setup``).
+        self.seed_history = False
         #: The ``setup`` object sent (the effective configuration Gemini never echoes).
         self.setup: dict[str, Any] = {}
         #: Manual activity detection: an ``activityStart`` was sent and no ``activityEnd`` yet.

@@ -27,6 +27,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import orjson
+
 from ..config import Config, ResponseOptions
 from ..history import History
 from ._codec import (
@@ -41,6 +43,7 @@ from ._codec import (
 from ._gemini_close import classify_close, close_events
 from ._gemini_decode import GeminiDecoder
 from ._gemini_encode import ACTIVITY_END, AUDIO_STREAM_END, TURN_COMPLETE, GeminiEncoder
+from ._gemini_history import history_turns
 from ._gemini_setup import ContextCompression, GeminiOptions, ignored_settings, model_path
 from ._gemini_state import GeminiState
 from .signals import Decoded
@@ -156,10 +159,21 @@ class GeminiProtocol:
     # -- encoding ---------------------------------------------------------------------------
 
     def restore(self, history: History) -> Restoration:
-        """Nothing to send: a connection made by :meth:`resumed` gets the whole conversation
-        from the server (``complete``); a fresh one cannot be given it (Gemini Live models
-        refuse conversation turns from the client mid-session), so it starts empty."""
-        return Restoration(messages=(), complete=self._state.resuming or not history.items)
+        """How this connection takes over ``history`` (call it before :meth:`open`).
+
+        A connection made by :meth:`resumed` gets the whole conversation from the server:
+        nothing to send. A fresh one is given it as initial history: its ``setup`` asks for
+        it (``historyConfig``) and one ``clientContent`` with every turn follows, which the
+        server records without answering (see :mod:`._gemini_history`).
+        """
+        if self._state.resuming or not history.items:
+            return Restoration()
+        turns, complete = history_turns(history)
+        if not turns:
+            return Restoration(complete=False)
+        self._state.seed_history = True
+        content = {"clientContent": {"turns": turns, "turnComplete": True}}
+        return Restoration(messages=(orjson.dumps(content).decode(),), complete=complete)
 
     def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
         """What a close means on Gemini Live, where every failure is a close
