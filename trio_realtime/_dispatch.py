@@ -135,6 +135,9 @@ def _cancel_calls(rt: SessionRuntime, action: CancelCalls, lane: Lane) -> None:
 
 
 def _on_ready(rt: SessionRuntime, signal: SessionReady, lane: Lane) -> None:
+    for message in rt.pending_restore:  # before anything a waiting command queues
+        rt.lanes.force("control", message)
+    rt.pending_restore = ()
     if rt.reconnector is not None and rt.reconnector.outage:
         rt.reconnector.connected()
     rt.ready.set()

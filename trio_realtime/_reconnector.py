@@ -143,7 +143,8 @@ class Reconnector:
                     provider=codec.provider,
                 )
             restoration = codec.restore(rt.log.snapshot(rt.machine.heard))
-            await self._send_opening(transport, (*codec.open(), *restoration.messages))
+            now = () if restoration.after_ready else restoration.messages
+            await self._send_opening(transport, (*codec.open(), *now))
         except TransportClosed as exc:
             with trio.CancelScope(shield=True):
                 await transport.aclose()
@@ -153,6 +154,7 @@ class Reconnector:
                 await transport.aclose()
             raise
         rt.swap(transport, codec)
+        rt.pending_restore = restoration.messages if restoration.after_ready else ()
         self._restored = restoration.complete
         self.handshake_deadline = trio.current_time() + self._gateway.connect_timeout
 

@@ -37,7 +37,7 @@ from ._turns import TurnMachine
 from .config import Config
 from .events import SessionClosed
 from .history import History
-from .protocol import Codec, CodecStatistics, GoAway, ResumptionUpdate
+from .protocol import Codec, CodecStatistics, GoAway, Message, ResumptionUpdate
 from .reconnect import Reconnect
 from .recording import Recorder
 from .transport import CloseInfo, Transport, TransportStatistics
@@ -106,6 +106,7 @@ class SessionRuntime:
         "model",
         "nursery",
         "observer",
+        "pending_restore",
         "plain",
         "ready",
         "reconnector",
@@ -186,11 +187,16 @@ class SessionRuntime:
         self.dispatch: Mapping[type[Any], Route]  # what the step does with each type
         self.plain: frozenset[type[Any]]  # event types that go straight to the fan-out
         self.dispatch, self.plain = routes(self.observer.observed_types)  # (shared tables)
+        #: Restore messages that wait for the server to confirm the session (``_on_ready``).
+        self.pending_restore: tuple[Message, ...] = ()
         restoration = codec.restore(history) if history is not None else None  # (before open)
         for message in codec.open():
             self.lanes.force("control", message)
-        for message in restoration.messages if restoration is not None else ():
-            self.lanes.force("control", message)
+        if restoration is not None and restoration.after_ready:
+            self.pending_restore = restoration.messages
+        elif restoration is not None:
+            for message in restoration.messages:
+                self.lanes.force("control", message)
 
     # -- the step -----------------------------------------------------------------------------
 

@@ -98,12 +98,14 @@ class CloseVerdict:
 class Restoration:
     """How a new connection takes over a conversation (:meth:`Codec.restore`).
 
-    ``messages`` go out right after :meth:`Codec.open`'s; ``complete`` is False when part of the
-    conversation could not be carried over.
+    ``messages`` go out right after :meth:`Codec.open`'s, or with ``after_ready`` once the
+    server has confirmed the session (:class:`SessionReady`), before anything else; ``complete``
+    is False when part of the conversation could not be carried over.
     """
 
     messages: tuple[Message, ...] = ()
     complete: bool = True
+    after_ready: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -163,8 +163,9 @@ class GeminiProtocol:
 
         A connection made by :meth:`resumed` gets the whole conversation from the server:
         nothing to send. A fresh one is given it as initial history: its ``setup`` asks for
-        it (``historyConfig``) and one ``clientContent`` with every turn follows, which the
-        server records without answering (see :mod:`._gemini_history`).
+        it (``historyConfig``) and, once ``setupComplete`` came (``after_ready``: Gemini takes
+        nothing before it), one ``clientContent`` with every turn, which the server records
+        without answering (see :mod:`._gemini_history`).
         """
         if self._state.resuming or not history.items:
             return Restoration()
@@ -173,7 +174,8 @@ class GeminiProtocol:
             return Restoration(complete=False)
         self._state.seed_history = True
         content = {"clientContent": {"turns": turns, "turnComplete": True}}
-        return Restoration(messages=(orjson.dumps(content).decode(),), complete=complete)
+        message = orjson.dumps(content).decode()
+        return Restoration(messages=(message,), complete=complete, after_ready=True)
 
     def describe_close(self, code: int | None, reason: str) -> CloseVerdict:
         """What a close means on Gemini Live, where every failure is a close

@@ -65,7 +65,7 @@ def test_a_fresh_connection_is_given_the_conversation_as_initial_history() -> No
     assert setup["historyConfig"] == {"initialHistoryInClientContent": True}
     (message,) = sent(restoration.messages)
     assert message == {"clientContent": {"turns": TURNS, "turnComplete": True}}
-    assert restoration.complete
+    assert restoration.complete and restoration.after_ready  # (once setupComplete came)
     assert sdk_sends("clientContent", message["clientContent"]) == message
 
 

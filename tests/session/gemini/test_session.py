@@ -13,6 +13,7 @@ import trio.testing
 
 import trio_realtime as rt
 from trio_realtime.audio import StreamResampler
+from trio_realtime.history import AssistantMessage, History, UserMessage
 from trio_realtime.testing import GeminiPeer, MemoryGateway
 from trio_realtime.testing import gemini_frames as g
 
@@ -442,3 +443,37 @@ async def test_a_cancelled_update_changes_neither_the_codec_nor_the_wire(
         await trio.testing.wait_all_tasks_blocked()
         peer.assert_nothing_left()
         await session.aclose()
+
+
+async def test_initial_history_goes_out_after_setup_complete(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    saved = History(items=[UserMessage(text="I am Ada."), AssistantMessage(text="Hi Ada.")])
+    gateway = MemoryGateway(provider="gemini", auto_handshake=False)
+    broker = rt.Broker(MODEL, gateway=gateway, config=rt.Config(modalities=["text"]), history=saved)
+
+    async def use() -> None:
+        async with broker.connect() as session:
+            await session.send_text("Who am I?")
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(use)
+            peer = await gateway.next_peer()
+            setup = await peer.expect("setup")
+            assert setup["setup"]["historyConfig"] == {"initialHistoryInClientContent": True}
+            await trio.testing.wait_all_tasks_blocked()
+            assert peer.pending() == []  # Gemini takes nothing before setupComplete
+            await peer.send(g.setup_complete())
+            seeded = await peer.expect("clientContent")
+            assert seeded["clientContent"] == {
+                "turns": [
+                    {"role": "user", "parts": [{"text": "I am Ada."}]},
+                    {"role": "model", "parts": [{"text": "Hi Ada."}]},
+                ],
+                "turnComplete": True,
+            }
+            typed = await peer.expect("realtimeInput.text")
+            assert typed["realtimeInput"]["text"] == "Who am I?"
+            for frame in (setup, seeded, typed):
+                validate_client(orjson.dumps(frame).decode())
