@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,17 +31,37 @@ from typing import Any
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+#: The CPUs this process was allowed before :func:`single_core` (servers go on the first).
+_ALL_CPUS: list[int] | None = (
+    sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+)
+
+
 def single_core() -> list[int] | None:
     """Restrict this process to one core: BLAS/OpenMP thread pools to 1 thread (only effective
     before numpy is imported; explicit environment settings win) and, where supported, CPU
-    affinity to one CPU. Returns the CPUs now allowed (None if affinity is unsupported)."""
+    affinity to the last allowed CPU. Returns the CPUs now allowed (None if affinity is
+    unsupported). Start servers with :func:`spawn_server`, which puts them on the first."""
     for var in _THREAD_VARS:
         os.environ.setdefault(var, "1")
-    if not hasattr(os, "sched_setaffinity"):
+    if _ALL_CPUS is None:
         return None
-    allowed = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {allowed[-1]})
+    os.sched_setaffinity(0, {_ALL_CPUS[-1]})
     return sorted(os.sched_getaffinity(0))
+
+
+def _first_cpu() -> None:
+    if _ALL_CPUS is not None:
+        os.sched_setaffinity(0, {_ALL_CPUS[0]})
+
+
+def spawn_server(command: Sequence[str], **options: Any) -> subprocess.Popen[str]:
+    """Start a server process on the first CPU this process was allowed (a child inherits
+    its parent's affinity, so after :func:`single_core` it would otherwise share the client's
+    CPU), with its stdout as text on a pipe."""
+    return subprocess.Popen(
+        list(command), stdout=subprocess.PIPE, text=True, preexec_fn=_first_cpu, **options
+    )
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,13 @@ Usage: ``python benchmarks/bench_bargein.py [--quick] [--repeats N] [--out PATH]
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _util import parse_args, print_table, ratio, single_core, write_json
+from _util import parse_args, print_table, ratio, single_core, spawn_server, write_json
 
 CPUS = single_core()
 HERE = Path(__file__).resolve().parent
@@ -162,9 +161,7 @@ def main() -> None:
     args = parse_args(__doc__.splitlines()[0], default_out="benchmarks/results/bargein.json")
     count = COUNT // 10 if args.quick else COUNT
     repeats = 1 if args.quick else max(args.repeats, 5)
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "_blaster.py")], stdout=subprocess.PIPE, text=True
-    )
+    server = spawn_server([sys.executable, str(HERE / "_blaster.py")])
     clients = {"trio-websocket (baseline)": baseline_run, "session": session_run}
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
     try:

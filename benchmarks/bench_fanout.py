@@ -13,13 +13,12 @@ Usage: ``python benchmarks/bench_fanout.py [--quick] [--repeats N] [--out PATH]`
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _util import parse_args, print_table, ratio, single_core, write_json
+from _util import parse_args, print_table, ratio, single_core, spawn_server, write_json
 
 CPUS = single_core()
 HERE = Path(__file__).resolve().parent
@@ -60,9 +59,7 @@ def main() -> None:
     repeats = 1 if args.quick else max(args.repeats, 5)
     count = FRAMES // 10 if args.quick else FRAMES
     frames = len(mix("text", count))
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "_blaster.py")], stdout=subprocess.PIPE, text=True
-    )
+    server = spawn_server([sys.executable, str(HERE / "_blaster.py")])
     try:
         assert server.stdout is not None
         url = f"ws://127.0.0.1:{int(server.stdout.readline())}/blast/text/{count}"

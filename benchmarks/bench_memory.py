@@ -1,14 +1,17 @@
 """Memory per idle session, and 1,000 concurrent sessions in one process (one core).
 
-The blaster (``_blaster.py``, its own process on the first CPU) holds each connection open after
-the handshake (``/idle``). This process (the last CPU) opens N sessions with
-``connect_session`` into one nursery, all idle at once, over the direct transport (default)
-and over trio-websocket; it reports the process's RSS growth per session and the Python heap
-growth per session (``tracemalloc``), plus the time to open and to close them all. The
-**baseline**, in the same run: N bare trio-websocket connections to the same server (the
+The server, its own process on the first CPU, is the local server (``python -m trio_realtime
+serve``: the real handshake, ``session.created`` then ``session.updated``, and its keepalive
+pings) or, with ``--server blaster``, the blaster (``_blaster.py``), which only holds each
+connection open after the handshake (``/idle``). This process (the last CPU) opens N sessions
+with ``connect_session`` into one nursery, all idle at once, over the direct transport
+(default) and over trio-websocket; it reports the process's RSS growth per session and the
+Python heap growth per session (``tracemalloc``), plus the time to open and to close them all.
+The **baseline**, in the same run: N bare trio-websocket connections to the same server (the
 WebSocket alone, no session).
 
-Usage: ``python benchmarks/bench_memory.py [--quick] [--sessions N] [--out PATH]``
+Usage: ``python benchmarks/bench_memory.py [--quick] [--sessions N] [--server local|blaster]
+[--out PATH]``
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from _util import parse_args, print_table, ratio, single_core, write_json
+from _util import parse_args, print_table, ratio, single_core, spawn_server, write_json
 
 CPUS = single_core()
 HERE = Path(__file__).resolve().parent
@@ -92,13 +95,14 @@ CASES = {
 }
 
 
-def one_case(case: str, port: int, n: int) -> dict[str, Any]:
+def one_case(case: str, url: str, n: int) -> dict[str, Any]:
     """Measure one case in this (fresh) process: RSS only grows, so each case gets its own.
 
     RSS first, without ``tracemalloc`` (its bookkeeping would count); then the heap, traced.
     """
     _, transport, session = CASES[case]
-    url = f"ws://127.0.0.1:{port}/idle"
+    if not session and url.endswith("/v1/realtime"):
+        url += "?model=gpt-realtime"  # (the gateway adds it for a session)
     trio.run(hold, url, 5, transport, session)  # warm-up: first-use costs are not per session
     figures = trio.run(hold, url, n, transport, session)
     tracemalloc.start()
@@ -115,7 +119,8 @@ def main() -> None:
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--sessions", type=int, default=SESSIONS)
     extra.add_argument("--case", help=argparse.SUPPRESS)  # (internal: one case, JSON out)
-    extra.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    extra.add_argument("--server", choices=("local", "blaster"), default="local")
+    extra.add_argument("--url", help=argparse.SUPPRESS)
     known, rest = extra.parse_known_args()
     args = parse_args(
         __doc__.splitlines()[0], default_out="benchmarks/results/memory.json", argv=rest
@@ -125,17 +130,20 @@ def main() -> None:
     if soft < 2 * n + 100:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4 * n + 256), hard))
     if known.case:
-        print(json.dumps(one_case(known.case, known.port, n)))
+        print(json.dumps(one_case(known.case, known.url, n)))
         return
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "_blaster.py")], stdout=subprocess.PIPE, text=True
-    )
+    if known.server == "local":
+        command = [sys.executable, "-m", "trio_realtime", "serve", "--port", "0"]
+        server = spawn_server(command, cwd=HERE.parent, stderr=subprocess.DEVNULL)
+    else:
+        server = spawn_server([sys.executable, str(HERE / "_blaster.py")])
     results: dict[str, dict[str, Any]] = {}
     try:
         assert server.stdout is not None
-        port = int(server.stdout.readline())
+        first = server.stdout.readline().strip()  # the local server's URL, the blaster's port
+        url = first if known.server == "local" else f"ws://127.0.0.1:{int(first)}/idle"
         for case in CASES:
-            command = [sys.executable, __file__, "--case", case, "--port", str(port)]
+            command = [sys.executable, __file__, "--case", case, "--url", url]
             command += ["--sessions", str(n)]
             done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
             results[case] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -148,7 +156,7 @@ def main() -> None:
         row = {"case": name, **results[case]}
         row["ratio_rss"] = ratio(results[case]["rss_per_session_kib"], base)
         rows.append(row)
-    print(f"{n} idle sessions in one process (CPUs {CPUS})\n")
+    print(f"{n} idle sessions in one process (CPUs {CPUS}), {known.server} server\n")
     print_table(rows)
     out = write_json(
         args.out,
@@ -156,6 +164,7 @@ def main() -> None:
             "benchmark": "memory",
             "unit": "KiB per idle session (RSS and traced Python heap growth), seconds",
             "baseline": "bare trio-websocket connections",
+            "server": known.server,
             "quick": args.quick,
             "sessions": n,
             "results": rows,

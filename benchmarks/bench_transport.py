@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from _util import parse_args, print_table, ratio, single_core, write_json
+from _util import parse_args, print_table, ratio, single_core, spawn_server, write_json
 
 CPUS = single_core()
 
@@ -332,9 +332,7 @@ def bench(port: int, repeats: int, scale: float) -> list[dict[str, Any]]:
 
 
 def start_server() -> tuple[subprocess.Popen[str], int]:
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "_ws_bench_server.py")], stdout=subprocess.PIPE, text=True
-    )
+    server = spawn_server([sys.executable, str(HERE / "_ws_bench_server.py")])
     assert server.stdout is not None
     return server, int(server.stdout.readline())
 
