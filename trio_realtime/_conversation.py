@@ -6,7 +6,8 @@ text messages, and turns them into a :class:`~trio_realtime.history.History` on 
 are kept in the order they first appeared (a spoken turn's place is taken when the server first
 mentions it, so a transcript that arrives late still lands before the answer it prompted). It
 keeps at most ``max_items`` entries; older ones are dropped and the history marked incomplete.
-Pure (no trio).
+Remote MCP calls (run by the provider) are not recorded: a conversation that had one is marked
+incomplete, since a replay cannot tell the new server session about it. Pure (no trio).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import attrs
 import orjson
 
+from ._extra_events import McpCallCompleted, McpCallFailed
 from .events import (
     AssistantText,
     AssistantTextDelta,
@@ -157,6 +159,9 @@ class ConversationLog:
         if event.out_of_band:
             _bounded_set(self._out_of_band, event.turn_id, None, self._max)
 
+    def _on_mcp_call(self, event: McpCallCompleted | McpCallFailed) -> None:
+        self._complete = False  # (not recorded: see the module docstring)
+
     def _on_error(self, event: Error) -> None:
         # A rejected commit makes no item: forget its place (an empty buffer is rejected, and
         # only the latest commit can find the buffer empty, so the newest place is its own).
@@ -285,6 +290,8 @@ _HANDLERS: Mapping[type[Any], Callable[[ConversationLog, Any], None]] = {
     ToolCallArgsDelta: ConversationLog._on_call_args,
     ToolCallDispatched: ConversationLog._on_call_dispatched,
     ToolCallCompleted: ConversationLog._on_call_completed,
+    McpCallCompleted: ConversationLog._on_mcp_call,
+    McpCallFailed: ConversationLog._on_mcp_call,
     ToolCallFailed: ConversationLog._on_call_failed,
     ToolBatchSubmitted: ConversationLog._on_batch_submitted,
     Error: ConversationLog._on_error,

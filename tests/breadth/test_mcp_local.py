@@ -30,6 +30,7 @@ async def run_turn(
     stub_options: dict[str, Any] | None = None,
     tools: Any = (lookup_order, cancel_order),
     options: rt.ResponseOptions | None = None,
+    histories: list[rt.History] | None = None,
 ) -> tuple[list[Any], Any, ValidatingGateway]:
     """One user turn against the local server; ``answer`` approves or rejects approval
     requests. Returns the events up to the assistant's text, the stub and the gateway."""
@@ -54,6 +55,8 @@ async def run_turn(
                             await s.reject_mcp_call(event.approval_id, reason=reason)
                     if event.kind == "assistant_text":
                         break
+                if histories is not None:
+                    histories.append(s.history())
             return events, stub, gateway
 
 
@@ -100,7 +103,9 @@ async def test_a_call_without_approval_runs_server_side() -> None:
         headers={"Authorization": "Bearer mcp-secret-token-123"},
         require_approval="never",
     )
-    events, stub, gateway = await run_turn(text_config(tools=[server]), "Look up order 42")
+    histories: list[rt.History] = []
+    config = text_config(tools=[server])
+    events, stub, gateway = await run_turn(config, "Look up order 42", histories=histories)
     listed = next(e for e in events if e.kind == "mcp_tools_listed")
     assert listed.server_label == "orders"
     assert listed.tools == ("lookup_order", "cancel_order")
@@ -114,6 +119,13 @@ async def test_a_call_without_approval_runs_server_side() -> None:
     assert done.output == "Order 42: shipped"
     assert done.arguments == '{"order_id":42}'
     assert events[-1].text == "Here is what I found. Order 42: shipped."
+    # the history keeps the messages; the remote call is not in it, so it says it is incomplete
+    (history,) = histories
+    assert [getattr(i, "text", None) for i in history.items] == [
+        "Look up order 42",
+        "Here is what I found. Order 42: shipped.",
+    ]
+    assert not history.complete
     # the call really reached the MCP server, with the server's headers
     assert [(c.name, dict(c.arguments)) for c in stub.calls] == [("lookup_order", {"order_id": 42})]
     assert stub.calls[0].headers["authorization"] == "Bearer mcp-secret-token-123"

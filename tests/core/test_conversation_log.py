@@ -48,6 +48,24 @@ def test_a_refusal_with_no_commit_pending_changes_nothing() -> None:
     assert [i.text for i in log.snapshot().items] == ["hi", "Hello"]  # type: ignore[union-attr]
 
 
+def test_a_remote_mcp_call_marks_the_history_incomplete() -> None:
+    for event in (
+        rt.McpCallCompleted(
+            turn_id="r1", item_id="m1", server_label="s", name="t", arguments="{}", output="ok"
+        ),
+        rt.McpCallFailed(
+            turn_id="r1", item_id="m1", server_label="s", name="t", arguments="{}", error="no"
+        ),
+    ):
+        log = ConversationLog()
+        log.user_text("look it up")
+        assert log.snapshot().complete
+        log.observe(event)
+        history = log.snapshot()
+        assert [i.text for i in history.items] == ["look it up"]  # type: ignore[union-attr]
+        assert not history.complete  # a replay could not carry the call
+
+
 async def test_an_empty_commit_against_the_local_server() -> None:
     config = rt.Config(modalities=["text"], turn_detection=None)
     with trio.fail_after(20):
