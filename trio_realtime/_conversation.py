@@ -6,8 +6,7 @@ text messages, and turns them into a :class:`~trio_realtime.history.History` on 
 are kept in the order they first appeared (a spoken turn's place is taken when the server first
 mentions it, so a transcript that arrives late still lands before the answer it prompted). It
 keeps at most ``max_items`` entries; older ones are dropped and the history marked incomplete.
-Remote MCP calls (run by the provider) are not recorded: a conversation that had one is marked
-incomplete, since a replay cannot tell the new server session about it. Pure (no trio).
+Remote MCP calls (run by the provider) are recorded when they end. Pure (no trio).
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from .history import (
     FunctionCallOutput,
     History,
     HistoryItem,
+    McpCall,
     UserMessage,
 )
 from .tools import ToolResultError, encode_error, encode_result
@@ -85,7 +85,7 @@ class _Output:
     output: str
 
 
-_Entry = _User | _Assistant | _Call | _Output
+_Entry = _User | _Assistant | _Call | _Output | McpCall
 
 
 class ConversationLog:
@@ -160,7 +160,17 @@ class ConversationLog:
             _bounded_set(self._out_of_band, event.turn_id, None, self._max)
 
     def _on_mcp_call(self, event: McpCallCompleted | McpCallFailed) -> None:
-        self._complete = False  # (not recorded: see the module docstring)
+        output = event.output if isinstance(event, McpCallCompleted) else None
+        error = event.error if isinstance(event, McpCallFailed) else None
+        call = McpCall(
+            item_id=event.item_id,
+            server_label=event.server_label,
+            name=event.name,
+            arguments=event.arguments,
+            output=output,
+            error=error,
+        )
+        self._add(call)
 
     def _on_error(self, event: Error) -> None:
         # A rejected commit makes no item: forget its place (an empty buffer is rejected, and
@@ -271,8 +281,10 @@ class ConversationLog:
                 items.append(
                     FunctionCall(call_id=entry.call_id, name=entry.name, arguments=arguments)
                 )
-            else:
+            elif isinstance(entry, _Output):
                 items.append(FunctionCallOutput(call_id=entry.call_id, output=entry.output))
+            else:
+                items.append(entry)  # (an McpCall: already the history's item)
         return History(items=tuple(items), complete=complete)
 
 
@@ -336,7 +348,9 @@ def _entry_of(item: HistoryItem) -> _Entry:
         )
     if isinstance(item, FunctionCall):
         return _Call(call_id=item.call_id, name=item.name, arguments=item.arguments)
-    return _Output(call_id=item.call_id, output=item.output)
+    if isinstance(item, FunctionCallOutput):
+        return _Output(call_id=item.call_id, output=item.output)
+    return item
 
 
 def _bounded_set(table: dict[str, Any], key: str, value: Any, limit: int) -> None:

@@ -2,7 +2,8 @@
 
 ``session.history()`` returns a :class:`History`: the user's texts and the transcripts of their
 audio, the assistant's texts and transcripts (as heard: an interrupted answer is cut where the
-listener stopped hearing it), and the tool calls with their outputs, in conversation order.
+listener stopped hearing it), the tool calls with their outputs, and the remote MCP calls the
+provider made, in conversation order.
 ``Broker(..., history=...)`` seeds a new session with a saved one, and a reconnect replays it
 to the new server session (``Broker(..., reconnect=...)``).
 
@@ -25,6 +26,7 @@ __all__ = [
     "FunctionCallOutput",
     "History",
     "HistoryItem",
+    "McpCall",
     "UserMessage",
 ]
 
@@ -77,7 +79,21 @@ class FunctionCallOutput:
     output: str
 
 
-HistoryItem = Union[UserMessage, AssistantMessage, FunctionCall, FunctionCallOutput]  # noqa: UP007
+@attrs.frozen(kw_only=True)
+class McpCall:
+    """A call the provider made to a remote MCP server's tool (``server_label``), with its
+    ``output``, or ``error`` when it failed. ``item_id`` is its conversation item."""
+
+    type: ClassVar[Literal["mcp_call"]] = "mcp_call"
+    item_id: str
+    server_label: str
+    name: str
+    arguments: str
+    output: str | None = None
+    error: str | None = None
+
+
+HistoryItem = Union[UserMessage, AssistantMessage, FunctionCall, FunctionCallOutput, McpCall]  # noqa: UP007
 
 _ITEM_CLASSES: Mapping[str, type[HistoryItem]] = {
     cls.type: cls

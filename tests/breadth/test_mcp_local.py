@@ -9,6 +9,8 @@ from typing import Any
 import trio
 
 import trio_realtime as rt
+from trio_realtime.history import AssistantMessage, McpCall, UserMessage
+from trio_realtime.server import default_brain
 
 from .conftest import (
     ValidatingGateway,
@@ -119,13 +121,21 @@ async def test_a_call_without_approval_runs_server_side() -> None:
     assert done.output == "Order 42: shipped"
     assert done.arguments == '{"order_id":42}'
     assert events[-1].text == "Here is what I found. Order 42: shipped."
-    # the history keeps the messages; the remote call is not in it, so it says it is incomplete
+    # the history has the remote call between the question and the answer
     (history,) = histories
+    assert history.items[1] == McpCall(
+        item_id=done.item_id,
+        server_label="orders",
+        name="lookup_order",
+        arguments='{"order_id":42}',
+        output="Order 42: shipped",
+    )
     assert [getattr(i, "text", None) for i in history.items] == [
         "Look up order 42",
+        None,
         "Here is what I found. Order 42: shipped.",
     ]
-    assert not history.complete
+    assert history.complete
     # the call really reached the MCP server, with the server's headers
     assert [(c.name, dict(c.arguments)) for c in stub.calls] == [("lookup_order", {"order_id": 42})]
     assert stub.calls[0].headers["authorization"] == "Bearer mcp-secret-token-123"
@@ -276,3 +286,71 @@ async def test_an_mcp_server_for_one_response() -> None:
     create = client_frames(gateway, "response.create")[0]
     assert [t["type"] for t in create["response"]["tools"]] == ["mcp"]
     assert "mcp_call_completed" in kinds(events)
+
+
+async def test_saved_mcp_calls_are_given_back_to_a_new_session() -> None:
+    conversations: list[Any] = []
+
+    def brain(request: Any) -> Any:
+        conversations.append(request.conversation)
+        return default_brain(request)
+
+    shipped = McpCall(
+        item_id="mcp_saved1",
+        server_label="orders",
+        name="lookup_order",
+        arguments='{"order_id":42}',
+        output="Order 42: shipped",
+    )
+    refused = McpCall(
+        item_id="mcp_saved2",
+        server_label="orders",
+        name="cancel_order",
+        arguments='{"order_id":42}',
+        error="order 42 has shipped",
+    )
+    saved = rt.History(
+        items=[
+            UserMessage(text="Look up order 42 and cancel it"),
+            shipped,
+            refused,
+            AssistantMessage(text="Order 42 has shipped, so it cannot be cancelled."),
+        ]
+    )
+    with trio.fail_after(20):
+        async with local_server(brain=brain) as url:
+            gateway = ValidatingGateway(url=url, api_key="sk-test")
+            broker = rt.Broker("gpt-realtime", gateway=gateway, config=text_config(), history=saved)
+            async with broker.connect() as session:
+                stream = session.events()
+                await session.send_text("Thanks")
+                await next_of(stream, "assistant_text")
+                history = session.history()
+    sent = [f["item"] for f in client_frames(gateway, "conversation.item.create")]
+    assert [i for i in sent if i["type"] == "mcp_call"] == [
+        {
+            "type": "mcp_call",
+            "id": "mcp_saved1",
+            "server_label": "orders",
+            "name": "lookup_order",
+            "arguments": '{"order_id":42}',
+            "output": "Order 42: shipped",
+        },
+        {
+            "type": "mcp_call",
+            "id": "mcp_saved2",
+            "server_label": "orders",
+            "name": "cancel_order",
+            "arguments": '{"order_id":42}',
+            "error": {"type": "tool_execution_error", "message": "order 42 has shipped"},
+        },
+    ]
+    # the server's conversation holds them where they were, and the brain saw them
+    kinds = [(i["type"], i.get("id")) for i in conversations[-1]]
+    assert kinds[:4] == [
+        ("message", kinds[0][1]),
+        ("mcp_call", "mcp_saved1"),
+        ("mcp_call", "mcp_saved2"),
+        ("message", kinds[3][1]),
+    ]
+    assert history.items[:4] == saved.items and history.complete

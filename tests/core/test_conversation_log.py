@@ -8,7 +8,7 @@ import trio
 import trio_realtime as rt
 from trio_realtime._conversation import REJECTED_COMMIT, ConversationLog
 from trio_realtime.events import AssistantText, AssistantTurnStarted, UserTranscript
-from trio_realtime.history import AssistantMessage, UserMessage
+from trio_realtime.history import AssistantMessage, McpCall, UserMessage
 from trio_realtime.testing import start_local_server
 
 
@@ -48,22 +48,28 @@ def test_a_refusal_with_no_commit_pending_changes_nothing() -> None:
     assert [i.text for i in log.snapshot().items] == ["hi", "Hello"]  # type: ignore[union-attr]
 
 
-def test_a_remote_mcp_call_marks_the_history_incomplete() -> None:
-    for event in (
+def test_a_remote_mcp_call_is_recorded_with_its_outcome() -> None:
+    log = ConversationLog()
+    log.user_text("look it up")
+    log.observe(
         rt.McpCallCompleted(
             turn_id="r1", item_id="m1", server_label="s", name="t", arguments="{}", output="ok"
-        ),
+        )
+    )
+    log.observe(
         rt.McpCallFailed(
-            turn_id="r1", item_id="m1", server_label="s", name="t", arguments="{}", error="no"
-        ),
-    ):
-        log = ConversationLog()
-        log.user_text("look it up")
-        assert log.snapshot().complete
-        log.observe(event)
-        history = log.snapshot()
-        assert [i.text for i in history.items] == ["look it up"]  # type: ignore[union-attr]
-        assert not history.complete  # a replay could not carry the call
+            turn_id="r1", item_id="m2", server_label="s", name="t", arguments="{}", error="no"
+        )
+    )
+    history = log.snapshot()
+    assert history.items[1:] == (
+        McpCall(item_id="m1", server_label="s", name="t", arguments="{}", output="ok"),
+        McpCall(item_id="m2", server_label="s", name="t", arguments="{}", error="no"),
+    )
+    assert history.complete
+    assert rt.History.from_json(history.to_json()) == history
+    seeded = ConversationLog(seed=history).snapshot()
+    assert seeded == history
 
 
 async def test_an_empty_commit_against_the_local_server() -> None:

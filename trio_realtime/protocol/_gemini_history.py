@@ -17,6 +17,7 @@ history item                part of a ``Content`` turn
 ``FunctionCallOutput``      ``{"functionResponse": {id, name, response}}`` in a ``user``
                             turn, as a ``toolResponse`` would carry it (an output whose call
                             is not in the history is left out: Gemini needs the name)
+``McpCall``                 left out (Gemini has no remote MCP tools): incomplete
 ==========================  ========================================================
 
 Consecutive parts of the same role share one turn.
@@ -28,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from ..history import AssistantMessage, FunctionCall, History, UserMessage
+from ..history import AssistantMessage, FunctionCall, History, McpCall, UserMessage
 from ._gemini_encode import tool_response
 
 __all__ = ["history_turns"]
@@ -53,6 +54,8 @@ def history_turns(history: History) -> tuple[list[dict[str, Any]], bool]:
             complete = complete and args is not None
             call = {"id": item.call_id, "name": item.name, "args": args or {}}
             _add(turns, "model", {"functionCall": call})
+        elif isinstance(item, McpCall):
+            complete = False  # Gemini has no remote MCP tools to tell about
         else:
             name = names.get(item.call_id)
             if name is None:

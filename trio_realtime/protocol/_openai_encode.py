@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..config import Config, ResponseOptions
-from ..history import AssistantMessage, FunctionCall, History, UserMessage
+from ..history import FunctionCallOutput, History, UserMessage
 from . import _openai_items, _openai_session
 from ._openai_shared import Shared
 
@@ -108,20 +108,11 @@ class OpenAIEncoder:
                     complete = False
                     continue
                 messages.append(self.user_text(item.text))
-            elif isinstance(item, AssistantMessage):
-                content = [{"type": "output_text", "text": item.text}]
-                message = {"type": "message", "role": "assistant", "content": content}
-                messages.append(self._command("conversation.item.create", item=message))
-            elif isinstance(item, FunctionCall):
-                call = {
-                    "type": "function_call",
-                    "call_id": item.call_id,
-                    "name": item.name,
-                    "arguments": item.arguments,
-                }
-                messages.append(self._command("conversation.item.create", item=call))
-            else:
+            elif isinstance(item, FunctionCallOutput):
                 messages.append(self.tool_output(item.call_id, item.output))
+            else:  # assistant messages, function calls, MCP calls (with their item id)
+                wire = _openai_items.history_item(item)
+                messages.append(self._command("conversation.item.create", item=wire))
         return messages, complete
 
     def truncate(self, item_id: str, audio_end_ms: int) -> str:

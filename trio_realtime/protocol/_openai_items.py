@@ -8,7 +8,8 @@ An item is given as one of:
 - a :mod:`trio_realtime.items` value (:class:`~trio_realtime.items.SystemMessage`,
   :class:`~trio_realtime.items.InputImage`, :class:`~trio_realtime.items.ItemReference`);
 - a :mod:`trio_realtime.history` item (``UserMessage``, ``AssistantMessage``,
-  ``FunctionCall``, ``FunctionCallOutput``), as ``session.history()`` returns them.
+  ``FunctionCall``, ``FunctionCallOutput``, ``McpCall``), as ``session.history()`` returns
+  them.
 
 Anything else raises ``ValueError`` (``TypeError`` for a wrong Python type) before anything is
 sent.
@@ -20,12 +21,33 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..history import AssistantMessage, FunctionCall, FunctionCallOutput, UserMessage
+from ..history import (
+    AssistantMessage,
+    FunctionCall,
+    FunctionCallOutput,
+    HistoryItem,
+    McpCall,
+    UserMessage,
+)
 from ..items import InputImage, ItemReference, SystemMessage
 
-__all__ = ["approval_item", "conversation_item", "image_message", "new_item_id", "response_input"]
+__all__ = [
+    "approval_item",
+    "conversation_item",
+    "history_item",
+    "image_message",
+    "new_item_id",
+    "response_input",
+]
 
-_ITEM_TYPES = ("message", "function_call", "function_call_output", "mcp_approval_response")
+_ITEM_TYPES = (
+    "message",
+    "function_call",
+    "function_call_output",
+    "mcp_approval_response",
+    "mcp_call",
+)
+_HISTORY_TYPES = (UserMessage, AssistantMessage, FunctionCall, FunctionCallOutput, McpCall)
 _ROLES = ("user", "assistant", "system")
 
 
@@ -65,9 +87,9 @@ def _text_message(role: str, kind: str, text: object) -> dict[str, Any]:
     return {"type": "message", "role": role, "content": [{"type": kind, "text": text}]}
 
 
-def _from_history(
-    item: UserMessage | AssistantMessage | FunctionCall | FunctionCallOutput,
-) -> dict[str, Any]:
+def history_item(item: HistoryItem) -> dict[str, Any]:
+    """A :mod:`trio_realtime.history` item as a wire item (an ``McpCall`` keeps its item id;
+    its error is sent as a ``tool_execution_error``)."""
     if isinstance(item, UserMessage):
         return _text_message("user", "input_text", item.text)
     if isinstance(item, AssistantMessage):
@@ -75,7 +97,20 @@ def _from_history(
     if isinstance(item, FunctionCall):
         call = {"type": "function_call", "call_id": item.call_id, "name": item.name}
         return {**call, "arguments": item.arguments}
-    return {"type": "function_call_output", "call_id": item.call_id, "output": item.output}
+    if isinstance(item, FunctionCallOutput):
+        return {"type": "function_call_output", "call_id": item.call_id, "output": item.output}
+    mcp: dict[str, Any] = {
+        "type": "mcp_call",
+        "id": item.item_id,
+        "server_label": item.server_label,
+        "name": item.name,
+        "arguments": item.arguments,
+    }
+    if item.output is not None:
+        mcp["output"] = item.output
+    if item.error is not None:
+        mcp["error"] = {"type": "tool_execution_error", "message": item.error}
+    return mcp
 
 
 def _from_mapping(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -102,8 +137,8 @@ def conversation_item(item: object) -> dict[str, Any]:
         raise ValueError(  # noqa: TRY004 - right type, wrong place
             "an ItemReference only works in ResponseOptions(input=...)"
         )
-    if isinstance(item, (UserMessage, AssistantMessage, FunctionCall, FunctionCallOutput)):
-        return _from_history(item)
+    if isinstance(item, _HISTORY_TYPES):
+        return history_item(item)
     raise TypeError(
         "an item must be a wire-shaped mapping, a trio_realtime.items value or a history "
         f"item, not {type(item).__name__}"

@@ -76,13 +76,37 @@ def _part(raw: object, path: str, role: str) -> tuple[dict[str, Any], bytes | No
     return {"type": kind, "transcript": transcript}, audio
 
 
+_MCP_ERRORS = ("protocol_error", "tool_execution_error", "http_error")
+
+
+def _mcp_call(obj: dict[str, Any], path: str, item_id: str) -> dict[str, Any]:
+    """An ``mcp_call`` item the client gives back (e.g. replaying a conversation)."""
+    keys = ("server_label", "name", "arguments", "output", "error", "approval_request_id")
+    check_keys(obj, ("id", "type", "object", "status", *keys), path)
+    item: dict[str, Any] = {"id": item_id, "type": "mcp_call"}
+    for key in ("server_label", "name", "arguments"):
+        item[key] = as_str(required(obj, key, path), f"{path}.{key}")
+    for key in ("output", "approval_request_id"):
+        if obj.get(key) is not None:
+            item[key] = as_str(obj[key], f"{path}.{key}")
+    if obj.get("error") is not None:
+        error = as_object(obj["error"], f"{path}.error")
+        check_keys(error, ("type", "message", "code"), f"{path}.error")
+        kind = as_enum(required(error, "type", f"{path}.error"), f"{path}.error.type", _MCP_ERRORS)
+        message = as_str(required(error, "message", f"{path}.error"), f"{path}.error.message")
+        item["error"] = {"type": kind, "message": message}
+        if "code" in error:
+            item["error"]["code"] = error["code"]
+    return item
+
+
 def normalize_item(raw: object, path: str, ids: IdFactory) -> NewItem:
     """Validate a client ``item`` and give it the server's wire shape (raises ApiError)."""
     obj = as_object(raw, path)
     kind = as_enum(
         required(obj, "type", path),
         f"{path}.type",
-        ("message", "function_call", "function_call_output", "mcp_approval_response"),
+        ("message", "function_call", "function_call_output", "mcp_approval_response", "mcp_call"),
     )
     common = ("id", "type", "object", "status")
     item_id = as_str(obj["id"], f"{path}.id") if "id" in obj else ids.new("item")
@@ -98,6 +122,8 @@ def normalize_item(raw: object, path: str, ids: IdFactory) -> NewItem:
         if obj.get("reason") is not None:
             answer["reason"] = as_str(obj["reason"], f"{path}.reason")
         return NewItem(item=answer)
+    if kind == "mcp_call":
+        return NewItem(item=_mcp_call(obj, path, item_id))
     if kind == "message":
         check_keys(obj, (*common, "role", "content"), path)
         role = as_enum(required(obj, "role", path), f"{path}.role", tuple(_ROLE_PARTS))
