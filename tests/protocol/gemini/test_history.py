@@ -12,6 +12,7 @@ from trio_realtime.history import (
     FunctionCall,
     FunctionCallOutput,
     History,
+    McpCall,
     UserMessage,
 )
 from trio_realtime.protocol.gemini import GeminiOptions
@@ -75,6 +76,7 @@ def test_what_cannot_be_carried_makes_the_restoration_incomplete() -> None:
             UserMessage(text=None, source="audio"),  # no transcript
             FunctionCallOutput(call_id="call_9", output="orphan"),  # its call is not here
             FunctionCall(call_id="call_3", name="lookup", arguments="not json"),
+            McpCall(item_id="m1", server_label="s", name="t", arguments="{}", output="ok"),
             AssistantMessage(text="Done."),
         ]
     )
