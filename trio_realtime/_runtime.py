@@ -37,7 +37,7 @@ from ._turns import TurnMachine
 from .config import Config
 from .events import SessionClosed
 from .history import History
-from .protocol import Codec, CodecStatistics, GoAway, Message, ResumptionUpdate
+from .protocol import Codec, CodecStatistics, GoAway, Message, Restoration, ResumptionUpdate
 from .reconnect import Reconnect
 from .recording import Recorder
 from .transport import CloseInfo, Transport, TransportStatistics
@@ -189,12 +189,12 @@ class SessionRuntime:
         self.dispatch, self.plain = routes(self.observer.observed_types)  # (shared tables)
         #: Restore messages that wait for the server to confirm the session (``_on_ready``).
         self.pending_restore: tuple[Message, ...] = ()
-        restoration = codec.restore(history) if history is not None else None  # (before open)
-        for message in codec.open():
+        restoration = codec.restore(history) if history is not None else Restoration()
+        for message in codec.open():  # (after restore: the opening may announce the history)
             self.lanes.force("control", message)
-        if restoration is not None and restoration.after_ready:
+        if restoration.after_ready:
             self.pending_restore = restoration.messages
-        elif restoration is not None:
+        else:
             for message in restoration.messages:
                 self.lanes.force("control", message)
 

@@ -137,6 +137,7 @@ class DeafGateway(MemoryGateway):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.deaf: list[Transport] = []  # their ends, kept open
+        self.clients: list[Transport] = []  # the session's ends of those connections
         self.opened: list[float] = []
 
     async def open_transport(self, nursery: trio.Nursery, model: str) -> Transport:
@@ -146,6 +147,7 @@ class DeafGateway(MemoryGateway):
         await trio.lowlevel.checkpoint()
         client, server = memory_transport_pair(buffer=0)
         self.deaf.append(server)
+        self.clients.append(client)
         return client
 
 
@@ -168,6 +170,29 @@ async def test_a_new_connection_that_reads_nothing_is_given_up_within_connect_ti
         assert gaps == [4.0 + 1.0, 4.0 + 2.0]
         closed = seen[-1]
         assert closed.reason == "error" and "took no restore messages within 4 s" in closed.message
+
+
+async def test_closing_during_a_deaf_reconnect_returns_at_once(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    gateway = DeafGateway(connect_timeout=4.0)
+    broker = rt.Broker("m", gateway=gateway, config=TEXT, reconnect=EXACT)
+    with trio.fail_after(60):
+        async with broker.connect() as session:
+            events = session.events()
+            await session.send_text("Hello")
+            assert gateway.last_peer is not None
+            await gateway.last_peer.expect("conversation.item.create")
+            gateway.last_peer.drop()
+            await _until(events, "reconnecting")
+            while len(gateway.opened) < 2:  # the attempt is writing to the deaf peer
+                await trio.sleep(0.1)
+            await trio.testing.wait_all_tasks_blocked()
+            start = trio.current_time()
+            await session.aclose()  # cancels the attempt mid-write
+            assert trio.current_time() - start < 4.0  # not after connect_timeout
+            assert [e.kind async for e in events][-1] == "session_closed"
+    assert [client.closed is not None for client in gateway.clients] == [True]  # released
 
 
 async def test_a_completed_reconnect_resets_the_attempts(

@@ -121,16 +121,28 @@ async def test_hung_tool_hits_its_timeout(autojump_clock: trio.testing.MockClock
     assert len(rec.sent("response.create")) == 1
 
 
+async def _until(condition: Any, *, within: float = 10.0) -> None:
+    """Wait (real clock) until ``condition()`` holds: for what worker threads do."""
+    with trio.fail_after(within):
+        while not condition():
+            await trio.sleep(0.005)
+
+
 async def test_abandoned_sync_tools_use_the_sessions_threads_not_the_process() -> None:
-    # real clock: worker threads take real time
+    # real clock: an autojumping clock would time a running worker thread out at once
     release = threading.Event()
     started: list[str] = []
+    returned: list[str] = []
 
     def stuck(tag: str) -> str:
         """Blocks until released."""
         started.append(tag)
         release.wait(20)
+        returned.append(tag)
         return tag
+
+    def count(kind: str) -> int:
+        return len(rec.kinds(kind))
 
     process_threads = trio.to_thread.current_default_thread_limiter()
     gateway = MemoryGateway()
@@ -144,17 +156,17 @@ async def test_abandoned_sync_tools_use_the_sessions_threads_not_the_process() -
                     nursery.start_soon(rec.events_from, session)
                     two = [("c1", "stuck", '{"tag":"a"}'), ("c2", "stuck", '{"tag":"b"}')]
                     await _tool_response(gateway.last_peer, "r1", two)
-                    await trio.sleep(0.8)  # both time out; their threads run on
-                    assert sorted(started) == ["a", "b"]
+                    await _until(lambda: count("tool_call_failed") == 2)  # threads run on
+                    assert sorted(started) == ["a", "b"] and returned == []
                     assert process_threads.borrowed_tokens == 0  # the session's threads
                     # a third sync call waits for one of them, within its own timeout
                     await _tool_response(gateway.last_peer, "r2", [("c3", "stuck", '{"tag":"c"}')])
-                    await trio.sleep(0.8)
-                    assert sorted(started) == ["a", "b"]
+                    await _until(lambda: count("tool_call_failed") == 3)
+                    assert sorted(started) == ["a", "b"]  # it never got a thread
                     release.set()  # the abandoned threads return: their tokens come back
-                    await trio.sleep(0.3)
+                    await _until(lambda: len(returned) == 2)
                     await _tool_response(gateway.last_peer, "r3", [("c4", "stuck", '{"tag":"d"}')])
-                    await trio.sleep(1.0)
+                    await _until(lambda: count("tool_call_completed") == 1)
                     nursery.cancel_scope.cancel()
     finally:
         release.set()
